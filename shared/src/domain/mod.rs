@@ -1,0 +1,15 @@
+//! The domain core: Amazon's rules and Feedback Autopilot's decisions, free of AWS types.
+
+pub mod clock;
+pub mod ids;
+pub mod marketplace;
+pub mod order;
+pub mod review_request;
+pub mod seller;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use ids::{EmailAddress, IdError, OrderId, SellerId};
+pub use marketplace::{FeedbackDateFormat, Marketplace, Region};
+pub use order::{DeliveryWindow, FulfillmentChannel, Order, OrderStatus};
+pub use review_request::{ReviewRequest, SkipReason, SolicitationWindow, TransitionError, WindowPosition};
+pub use seller::{AlertDelivery, ReviewRequestPolicy, SellerAccount};

@@ -1,0 +1,6 @@
+//! Feedback Autopilot's shared library: the domain rules, the ports handlers depend on, and
+//! the adapters (DynamoDB today; SP-API, SES and EventBridge as they arrive) that implement them.
+
+pub mod aws;
+pub mod domain;
+pub mod store;

@@ -1,0 +1,393 @@
+//! DynamoDB adapter for the store ports. Owns the item format: domain types are (de)serialised
+//! with serde_dynamo and wrapped with their keys here, so no SDK type leaves this module.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, AttributeValue, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType as SdkKeyType,
+    Projection as SdkProjection, ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
+};
+use chrono::{DateTime, Duration, Utc};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use super::keys;
+use super::schema::{self, KeyType, Projection};
+use super::{DueOrder, DueReviewRequests, Expect, OrderRepository, PutOutcome, SellerDirectory, StoreError, Versioned};
+use crate::domain::{Clock, Order, OrderId, SellerAccount, SellerId};
+
+type Item = HashMap<String, AttributeValue>;
+
+/// How long an order is kept after its purchase date: past the 90-day feedback window and the
+/// 365-day rating window, so order-based rates can still be computed.
+pub const ORDER_RETENTION: Duration = Duration::days(400);
+
+#[derive(Debug, Clone)]
+pub struct StoreConfig {
+    pub table_name: String,
+    /// Shards per seller in the due index (write sharding). Changing it strands entries in
+    /// shards no longer queried, so it is fixed per deployment.
+    pub due_shards: u16,
+    /// Page size for queries (`Limit`); `None` lets DynamoDB fill 1 MB pages.
+    pub page_size: Option<i32>,
+}
+
+impl StoreConfig {
+    pub const DEFAULT_DUE_SHARDS: u16 = 8;
+
+    pub fn new(table_name: impl Into<String>) -> Self {
+        Self { table_name: table_name.into(), due_shards: Self::DEFAULT_DUE_SHARDS, page_size: None }
+    }
+}
+
+#[derive(Clone)]
+pub struct DynamoStore {
+    client: Client,
+    config: StoreConfig,
+    clock: Arc<dyn Clock>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct OrderItem {
+    pk: String,
+    sk: String,
+    version: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    due_pk: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    due_sk: Option<String>,
+    expires_at: i64,
+    #[serde(flatten)]
+    order: Order,
+}
+
+#[derive(Serialize, Deserialize)]
+struct SellerItem {
+    pk: String,
+    sk: String,
+    #[serde(flatten)]
+    seller: SellerAccount,
+}
+
+/// Keys of a due-index entry (the index projects keys only).
+#[derive(Deserialize)]
+struct DueKeys {
+    pk: String,
+    due_sk: String,
+}
+
+fn backend<E, R>(operation: &'static str, err: SdkError<E, R>) -> StoreError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    let retryable = match &err {
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => true,
+        SdkError::ServiceError(service) => matches!(
+            service.err().code(),
+            Some(
+                "ProvisionedThroughputExceededException"
+                    | "ThrottlingException"
+                    | "RequestLimitExceeded"
+                    | "InternalServerError"
+                    | "ServiceUnavailable"
+                    | "TransactionConflictException"
+            )
+        ),
+        _ => false,
+    };
+    let message = match err.as_service_error() {
+        Some(service) => format!("{}: {}", service.code().unwrap_or("error"), service.message().unwrap_or("")),
+        None => DisplayErrorContext(&err).to_string(),
+    };
+    StoreError::Backend { operation, message, retryable }
+}
+
+fn is_conditional_failure<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> bool {
+    err.as_service_error().and_then(|e| e.code()) == Some("ConditionalCheckFailedException")
+}
+
+fn decode<T: DeserializeOwned>(item: Item) -> Result<T, StoreError> {
+    let key = describe_key(&item);
+    serde_dynamo::from_item(item).map_err(|err| StoreError::Corrupt { key, message: err.to_string() })
+}
+
+fn encode<T: Serialize>(key: &str, value: &T) -> Result<Item, StoreError> {
+    serde_dynamo::to_item(value).map_err(|err| StoreError::Encode { key: key.to_string(), message: err.to_string() })
+}
+
+fn describe_key(item: &Item) -> String {
+    let part = |name: &str| item.get(name).and_then(|v| v.as_s().ok()).map(String::as_str).unwrap_or("?");
+    format!("{}/{}", part(schema::PARTITION_KEY), part(schema::SORT_KEY))
+}
+
+fn s(value: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(value.into())
+}
+
+impl DynamoStore {
+    pub fn new(client: Client, config: StoreConfig, clock: Arc<dyn Clock>) -> Self {
+        Self { client, config, clock }
+    }
+
+    pub fn connect(sdk: &aws_config::SdkConfig, config: StoreConfig, clock: Arc<dyn Clock>) -> Self {
+        Self::new(Client::new(sdk), config, clock)
+    }
+
+    pub fn config(&self) -> &StoreConfig {
+        &self.config
+    }
+
+    /// Create the table from [`schema::TABLE`] (on-demand capacity, TTL on), if it does not
+    /// exist yet. For the local stack, tests and the demo; deployed tables come from
+    /// template.yaml, which a test checks against the same definition.
+    pub async fn create_table_if_missing(&self) -> Result<(), StoreError> {
+        let def = schema::TABLE;
+        let key_schema = |partition: &str, sort: &str| {
+            [(partition, SdkKeyType::Hash), (sort, SdkKeyType::Range)]
+                .into_iter()
+                .map(|(name, kind)| KeySchemaElement::builder().attribute_name(name).key_type(kind).build())
+                .collect::<Result<Vec<_>, _>>()
+        };
+        let build_err = |err: aws_sdk_dynamodb::error::BuildError| StoreError::Encode {
+            key: self.config.table_name.clone(),
+            message: err.to_string(),
+        };
+        let mut request = self
+            .client
+            .create_table()
+            .table_name(&self.config.table_name)
+            .billing_mode(BillingMode::PayPerRequest)
+            .set_key_schema(Some(key_schema(def.key.partition, def.key.sort).map_err(build_err)?));
+        for (name, kind) in def.attributes {
+            let kind = match kind {
+                KeyType::String => ScalarAttributeType::S,
+            };
+            request = request.attribute_definitions(
+                AttributeDefinition::builder().attribute_name(*name).attribute_type(kind).build().map_err(build_err)?,
+            );
+        }
+        for index in def.indexes {
+            let projection = match index.projection {
+                Projection::KeysOnly => SdkProjection::builder().projection_type(ProjectionType::KeysOnly).build(),
+            };
+            request = request.global_secondary_indexes(
+                GlobalSecondaryIndex::builder()
+                    .index_name(index.name)
+                    .set_key_schema(Some(key_schema(index.key.partition, index.key.sort).map_err(build_err)?))
+                    .projection(projection)
+                    .build()
+                    .map_err(build_err)?,
+            );
+        }
+        match request.send().await {
+            Ok(_) => {}
+            Err(err) if err.as_service_error().and_then(|e| e.code()) == Some("ResourceInUseException") => {
+                return Ok(());
+            }
+            Err(err) => return Err(backend("CreateTable", err)),
+        }
+        self.client
+            .update_time_to_live()
+            .table_name(&self.config.table_name)
+            .time_to_live_specification(
+                TimeToLiveSpecification::builder()
+                    .enabled(true)
+                    .attribute_name(def.ttl_attribute)
+                    .build()
+                    .map_err(build_err)?,
+            )
+            .send()
+            .await
+            .map_err(|err| backend("UpdateTimeToLive", err))?;
+        Ok(())
+    }
+
+    /// Drop the table (local demo resets only; nothing in a Lambda calls this).
+    pub async fn delete_table_if_exists(&self) -> Result<(), StoreError> {
+        match self.client.delete_table().table_name(&self.config.table_name).send().await {
+            Ok(_) => Ok(()),
+            Err(err) if err.as_service_error().and_then(|e| e.code()) == Some("ResourceNotFoundException") => Ok(()),
+            Err(err) => Err(backend("DeleteTable", err)),
+        }
+    }
+
+    /// Run a query and follow `LastEvaluatedKey` until the end, or until `max_items` items.
+    async fn query_all(&self, query: QueryFluentBuilder, max_items: Option<usize>) -> Result<Vec<Item>, StoreError> {
+        let query = match self.config.page_size {
+            Some(size) => query.limit(size),
+            None => query,
+        };
+        let mut pages = query.into_paginator().send();
+        let mut items = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|err| backend("Query", err))?;
+            items.extend(page.items.unwrap_or_default());
+            if max_items.is_some_and(|max| items.len() >= max) {
+                break;
+            }
+        }
+        if let Some(max) = max_items {
+            items.truncate(max);
+        }
+        Ok(items)
+    }
+
+    fn order_item(&self, order: &Order, version: u64) -> OrderItem {
+        let (due_pk, due_sk) = match order.review_request.next_look_at() {
+            Some(at) => (
+                Some(keys::due_partition(&order.seller_id, keys::due_shard(&order.order_id, self.config.due_shards))),
+                Some(keys::due_sort_key(at, &order.order_id)),
+            ),
+            None => (None, None),
+        };
+        OrderItem {
+            pk: keys::order_partition(&order.seller_id, &order.order_id),
+            sk: keys::ORDER_SORT_KEY.to_string(),
+            version,
+            due_pk,
+            due_sk,
+            expires_at: (order.purchase_date + ORDER_RETENTION).timestamp(),
+            order: order.clone(),
+        }
+    }
+}
+
+#[async_trait]
+impl OrderRepository for DynamoStore {
+    async fn get_order(&self, seller: &SellerId, order: &OrderId) -> Result<Option<Versioned<Order>>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.config.table_name)
+            .key(schema::PARTITION_KEY, s(keys::order_partition(seller, order)))
+            .key(schema::SORT_KEY, s(keys::ORDER_SORT_KEY))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|err| backend("GetItem", err))?;
+        let Some(item) = output.item else { return Ok(None) };
+        let stored: OrderItem = decode(item)?;
+        // TTL deletion lags by up to two days: an expired item is already gone for us.
+        if stored.expires_at <= self.clock.now().timestamp() {
+            return Ok(None);
+        }
+        Ok(Some(Versioned { value: stored.order, version: stored.version }))
+    }
+
+    async fn put_order(&self, order: &Order, expect: Expect) -> Result<PutOutcome, StoreError> {
+        let version = match expect {
+            Expect::Absent => 1,
+            Expect::Version(v) => v + 1,
+        };
+        let item = self.order_item(order, version);
+        let encoded = encode(&item.pk, &item)?;
+        let request = self.client.put_item().table_name(&self.config.table_name).set_item(Some(encoded));
+        let request = match expect {
+            Expect::Absent => request
+                .condition_expression("attribute_not_exists(#pk)")
+                .expression_attribute_names("#pk", schema::PARTITION_KEY),
+            Expect::Version(v) => request
+                .condition_expression("#v = :v")
+                .expression_attribute_names("#v", schema::VERSION_ATTRIBUTE)
+                .expression_attribute_values(":v", AttributeValue::N(v.to_string())),
+        };
+        match request.send().await {
+            Ok(_) => Ok(PutOutcome::Written { version }),
+            Err(err) if is_conditional_failure(&err) => Ok(PutOutcome::Conflict),
+            Err(err) => Err(backend("PutItem", err)),
+        }
+    }
+}
+
+#[async_trait]
+impl DueReviewRequests for DynamoStore {
+    async fn due_review_requests(
+        &self,
+        seller: &SellerId,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<DueOrder>, StoreError> {
+        let mut due = Vec::new();
+        for shard in 0..self.config.due_shards.max(1) {
+            let query = self
+                .client
+                .query()
+                .table_name(&self.config.table_name)
+                .index_name(schema::DUE_INDEX)
+                .key_condition_expression("#p = :p AND #s <= :bound")
+                .expression_attribute_names("#p", schema::DUE_PARTITION_KEY)
+                .expression_attribute_names("#s", schema::DUE_SORT_KEY)
+                .expression_attribute_values(":p", s(keys::due_partition(seller, shard)))
+                .expression_attribute_values(":bound", s(keys::due_upper_bound(now)));
+            for item in self.query_all(query, Some(limit)).await? {
+                let entry: DueKeys = decode(item)?;
+                due.push(parse_due_entry(seller, &entry)?);
+            }
+        }
+        due.sort_by(|a, b| a.look_at.cmp(&b.look_at).then_with(|| a.order_id.cmp(&b.order_id)));
+        due.truncate(limit);
+        Ok(due)
+    }
+}
+
+fn parse_due_entry(seller: &SellerId, entry: &DueKeys) -> Result<DueOrder, StoreError> {
+    let corrupt = |message: &str| StoreError::Corrupt { key: entry.pk.clone(), message: message.to_string() };
+    let (time, order) = entry.due_sk.split_once('#').ok_or_else(|| corrupt("due_sk has no '#'"))?;
+    let look_at = DateTime::parse_from_rfc3339(time).map_err(|_| corrupt("due_sk does not start with a time"))?;
+    let order_id = OrderId::parse(order).map_err(|err| corrupt(&err.to_string()))?;
+    Ok(DueOrder { seller_id: seller.clone(), order_id, look_at: look_at.with_timezone(&Utc) })
+}
+
+#[async_trait]
+impl SellerDirectory for DynamoStore {
+    async fn put_seller(&self, seller: &SellerAccount) -> Result<(), StoreError> {
+        let item = SellerItem {
+            pk: keys::SELLERS_PARTITION.to_string(),
+            sk: keys::seller_sort_key(&seller.seller_id),
+            seller: seller.clone(),
+        };
+        let encoded = encode(&item.sk, &item)?;
+        self.client
+            .put_item()
+            .table_name(&self.config.table_name)
+            .set_item(Some(encoded))
+            .send()
+            .await
+            .map_err(|err| backend("PutItem", err))?;
+        Ok(())
+    }
+
+    async fn get_seller(&self, seller: &SellerId) -> Result<Option<SellerAccount>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.config.table_name)
+            .key(schema::PARTITION_KEY, s(keys::SELLERS_PARTITION))
+            .key(schema::SORT_KEY, s(keys::seller_sort_key(seller)))
+            .send()
+            .await
+            .map_err(|err| backend("GetItem", err))?;
+        output.item.map(|item| decode::<SellerItem>(item).map(|i| i.seller)).transpose()
+    }
+
+    async fn list_sellers(&self) -> Result<Vec<SellerAccount>, StoreError> {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.config.table_name)
+            .key_condition_expression("#p = :p")
+            .expression_attribute_names("#p", schema::PARTITION_KEY)
+            .expression_attribute_values(":p", s(keys::SELLERS_PARTITION));
+        self.query_all(query, None)
+            .await?
+            .into_iter()
+            .map(|item| decode::<SellerItem>(item).map(|i| i.seller))
+            .collect()
+    }
+}

@@ -1,0 +1,112 @@
+//! Every key of the single table is built here and nowhere else.
+//!
+//! | entity            | pk                                   | sk                         | due index (sparse)                         |
+//! |-------------------|--------------------------------------|----------------------------|--------------------------------------------|
+//! | seller account    | `SELLERS`                            | `SELLER#{seller}`          |                                            |
+//! | order             | `SELLER#{seller}#ORDER#{order}`      | `ORDER`                    | `DUE#{seller}#{shard}` / `{time}#{order}` |
+//! | feedback          | `SELLER#{seller}#MP#{mkt}#FEEDBACK`  | `{YYYY-MM-DD}#{order}`     |                                            |
+//! | rating snapshot   | `SELLER#{seller}#MP#{mkt}#RATING`    | `{YYYY-MM-DD}`             |                                            |
+//! | sync checkpoint   | `SELLER#{seller}#MP#{mkt}`           | `CHECKPOINT#{stream}`      |                                            |
+//!
+//! Sellers share one partition so that listing them is a Query, not a Scan; there are few of
+//! them and they change rarely. Orders get a partition each (getting one order is the hot
+//! path). The due index is written only while a review request is pending or claimed, and its
+//! partition is spread over `due_shards` shards per seller so a seller with a sales spike does
+//! not concentrate writes on one index partition.
+
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+
+use crate::domain::{Marketplace, OrderId, SellerId};
+
+pub const SELLERS_PARTITION: &str = "SELLERS";
+pub const ORDER_SORT_KEY: &str = "ORDER";
+
+pub fn seller_sort_key(seller: &SellerId) -> String {
+    format!("SELLER#{seller}")
+}
+
+pub fn order_partition(seller: &SellerId, order: &OrderId) -> String {
+    format!("SELLER#{seller}#ORDER#{order}")
+}
+
+pub fn feedback_partition(seller: &SellerId, marketplace: Marketplace) -> String {
+    format!("SELLER#{seller}#MP#{marketplace}#FEEDBACK")
+}
+
+pub fn feedback_sort_key(date: NaiveDate, order: &OrderId) -> String {
+    format!("{}#{order}", date.format("%Y-%m-%d"))
+}
+
+pub fn rating_partition(seller: &SellerId, marketplace: Marketplace) -> String {
+    format!("SELLER#{seller}#MP#{marketplace}#RATING")
+}
+
+pub fn rating_sort_key(date: NaiveDate) -> String {
+    date.format("%Y-%m-%d").to_string()
+}
+
+pub fn checkpoint_partition(seller: &SellerId, marketplace: Marketplace) -> String {
+    format!("SELLER#{seller}#MP#{marketplace}")
+}
+
+pub fn checkpoint_sort_key(stream: &str) -> String {
+    format!("CHECKPOINT#{stream}")
+}
+
+/// Which due-index shard an order lives in: a stable hash of the order id (FNV-1a, written out
+/// because it is four lines and must never change between releases).
+pub fn due_shard(order: &OrderId, shards: u16) -> u16 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in order.as_str().bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    (hash % u64::from(shards.max(1))) as u16
+}
+
+pub fn due_partition(seller: &SellerId, shard: u16) -> String {
+    format!("DUE#{seller}#{shard}")
+}
+
+/// Fixed-width UTC timestamps sort as strings in time order.
+pub fn sortable_time(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+pub fn due_sort_key(at: DateTime<Utc>, order: &OrderId) -> String {
+    format!("{}#{order}", sortable_time(at))
+}
+
+/// Upper bound for "due at or before `now`" on the due index: every sort key that starts with a
+/// time <= now sorts below it ('~' sorts after '#' and every digit).
+pub fn due_upper_bound(now: DateTime<Utc>) -> String {
+    format!("{}#~", sortable_time(now))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn due_keys_sort_in_time_order_and_bound_is_inclusive() {
+        let order = OrderId::parse("902-3159896-1390916").unwrap();
+        let t0 = DateTime::parse_from_rfc3339("2026-03-10T09:00:00Z").unwrap().with_timezone(&Utc);
+        let t1 = t0 + chrono::Duration::milliseconds(1);
+        assert!(due_sort_key(t0, &order) < due_sort_key(t1, &order));
+        assert!(due_sort_key(t0, &order) <= due_upper_bound(t0));
+        assert!(due_sort_key(t1, &order) > due_upper_bound(t0));
+    }
+
+    #[test]
+    fn shards_are_stable_and_spread() {
+        let mut counts = [0u32; 8];
+        for n in 0..8000u32 {
+            let id = OrderId::parse(format!("111-{:07}-{:07}", n, n * 7 % 9_999_999)).unwrap();
+            let shard = due_shard(&id, 8);
+            assert_eq!(shard, due_shard(&id, 8));
+            counts[usize::from(shard)] += 1;
+        }
+        assert!(counts.iter().all(|&c| c > 700), "uneven shards: {counts:?}");
+        assert_eq!(due_shard(&OrderId::parse("902-3159896-1390916").unwrap(), 1), 0);
+    }
+}

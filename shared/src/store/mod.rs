@@ -1,0 +1,102 @@
+//! Persistence ports and the DynamoDB adapter.
+//!
+//! Handlers depend on the narrow traits here (`OrderRepository`, `DueReviewRequests`,
+//! `SellerDirectory`), never on DynamoDB. Races become typed outcomes: every write that could
+//! lose a race is conditional and answers [`PutOutcome::Conflict`] instead of overwriting.
+//!
+//! Access patterns (all Query or GetItem, never Scan; keys in [`keys`]):
+//! - one order by seller and order id: GetItem, strongly consistent;
+//! - orders of a seller whose review request is due: Query on the sparse `due` index, one query
+//!   per shard, merged oldest first;
+//! - feedback by seller, marketplace and date range: Query on the feedback partition;
+//! - rating snapshots by seller, marketplace and date range: Query on the rating partition;
+//! - all seller accounts: Query on the `SELLERS` partition.
+
+pub mod dynamo;
+pub mod keys;
+pub mod schema;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use thiserror::Error;
+
+use crate::domain::{Order, OrderId, SellerAccount, SellerId};
+
+pub use dynamo::{DynamoStore, StoreConfig};
+
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error("DynamoDB {operation} failed: {message}")]
+    Backend { operation: &'static str, message: String, retryable: bool },
+    #[error("stored item {key} could not be read: {message}")]
+    Corrupt { key: String, message: String },
+    #[error("item {key} could not be written: {message}")]
+    Encode { key: String, message: String },
+}
+
+impl StoreError {
+    /// Whether trying the same call again later may succeed (throttling, timeouts, 5xx).
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, StoreError::Backend { retryable: true, .. })
+    }
+}
+
+/// A value with the version it was read at, for a later conditional write.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Versioned<T> {
+    pub value: T,
+    pub version: u64,
+}
+
+/// What a conditional write expects to find.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expect {
+    /// No item yet (first write wins).
+    Absent,
+    /// The item at exactly this version (compare-and-swap).
+    Version(u64),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PutOutcome {
+    Written {
+        version: u64,
+    },
+    /// Someone else wrote first; re-read and decide again.
+    Conflict,
+}
+
+/// An order whose review request needs a look, as the due index lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueOrder {
+    pub seller_id: SellerId,
+    pub order_id: OrderId,
+    pub look_at: DateTime<Utc>,
+}
+
+#[async_trait]
+pub trait OrderRepository: Send + Sync {
+    async fn get_order(&self, seller: &SellerId, order: &OrderId) -> Result<Option<Versioned<Order>>, StoreError>;
+    /// Write the whole order if the stored one is as expected.
+    async fn put_order(&self, order: &Order, expect: Expect) -> Result<PutOutcome, StoreError>;
+}
+
+#[async_trait]
+pub trait DueReviewRequests: Send + Sync {
+    /// Up to `limit` orders of `seller` whose review request is due at or before `now`, oldest
+    /// first. The index is eventually consistent: re-read each order before acting on it.
+    async fn due_review_requests(
+        &self,
+        seller: &SellerId,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<DueOrder>, StoreError>;
+}
+
+#[async_trait]
+pub trait SellerDirectory: Send + Sync {
+    async fn put_seller(&self, seller: &SellerAccount) -> Result<(), StoreError>;
+    async fn get_seller(&self, seller: &SellerId) -> Result<Option<SellerAccount>, StoreError>;
+    /// Every seller account, all pages.
+    async fn list_sellers(&self) -> Result<Vec<SellerAccount>, StoreError>;
+}

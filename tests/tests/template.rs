@@ -1,0 +1,95 @@
+//! template.yaml declares the table the code expects, and passes cfn-lint.
+
+use autopilot_shared::store::schema::{self, KeyType, Projection};
+use autopilot_tests::{local_stack, workspace_root};
+use serde_yaml::Value;
+
+fn template() -> Value {
+    let path = workspace_root().join("template.yaml");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("read {}: {err}", path.display()));
+    serde_yaml::from_str(&text).unwrap_or_else(|err| panic!("parse {}: {err}", path.display()))
+}
+
+fn str_at<'a>(value: &'a Value, key: &str) -> &'a str {
+    value.get(key).and_then(Value::as_str).unwrap_or_else(|| panic!("missing {key} in {value:?}"))
+}
+
+fn key_schema(value: &Value) -> (String, String) {
+    let elements = value.as_sequence().expect("KeySchema is a list");
+    let find = |kind: &str| {
+        elements
+            .iter()
+            .find(|e| str_at(e, "KeyType") == kind)
+            .map(|e| str_at(e, "AttributeName").to_string())
+            .unwrap_or_else(|| panic!("no {kind} key in {value:?}"))
+    };
+    (find("HASH"), find("RANGE"))
+}
+
+#[test]
+fn the_template_table_matches_the_schema_the_code_uses() {
+    let template = template();
+    let table = &template["Resources"]["Table"];
+    assert_eq!(str_at(table, "Type"), "AWS::DynamoDB::Table");
+    let props = &table["Properties"];
+    let def = schema::TABLE;
+
+    assert_eq!(str_at(props, "BillingMode"), "PAY_PER_REQUEST");
+    assert_eq!(key_schema(&props["KeySchema"]), (def.key.partition.to_string(), def.key.sort.to_string()));
+
+    let mut declared: Vec<(String, String)> = props["AttributeDefinitions"]
+        .as_sequence()
+        .expect("AttributeDefinitions is a list")
+        .iter()
+        .map(|a| (str_at(a, "AttributeName").to_string(), str_at(a, "AttributeType").to_string()))
+        .collect();
+    let mut expected: Vec<(String, String)> = def
+        .attributes
+        .iter()
+        .map(|(name, kind)| {
+            let kind = match kind {
+                KeyType::String => "S",
+            };
+            (name.to_string(), kind.to_string())
+        })
+        .collect();
+    declared.sort();
+    expected.sort();
+    assert_eq!(declared, expected);
+
+    let indexes = props["GlobalSecondaryIndexes"].as_sequence().expect("GlobalSecondaryIndexes is a list");
+    assert_eq!(indexes.len(), def.indexes.len());
+    for index in def.indexes {
+        let declared = indexes
+            .iter()
+            .find(|i| str_at(i, "IndexName") == index.name)
+            .unwrap_or_else(|| panic!("index {} missing from template.yaml", index.name));
+        assert_eq!(key_schema(&declared["KeySchema"]), (index.key.partition.to_string(), index.key.sort.to_string()));
+        let projection = match index.projection {
+            Projection::KeysOnly => "KEYS_ONLY",
+        };
+        assert_eq!(str_at(&declared["Projection"], "ProjectionType"), projection);
+    }
+
+    assert_eq!(str_at(&props["TimeToLiveSpecification"], "AttributeName"), def.ttl_attribute);
+    assert_eq!(props["TimeToLiveSpecification"]["Enabled"], Value::Bool(true));
+    assert_eq!(props["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"], Value::Bool(true));
+    assert_eq!(props["SSESpecification"]["SSEEnabled"], Value::Bool(true));
+}
+
+/// cfn-lint's exit code is a bit mask: 2 = error, 4 = warning, 8 = informational.
+#[test]
+fn the_template_passes_cfn_lint_without_errors_or_warnings() {
+    let cfn_lint = local_stack().cfn_lint.clone().expect("the local stack installs cfn-lint");
+    let output = std::process::Command::new(&cfn_lint)
+        .arg(workspace_root().join("template.yaml"))
+        .output()
+        .unwrap_or_else(|err| panic!("run {cfn_lint}: {err}"));
+    let code = output.status.code().unwrap_or(-1);
+    assert!(
+        code & 0b0110 == 0 && code >= 0,
+        "cfn-lint exit {code}:\n{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
