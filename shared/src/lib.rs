@@ -3,4 +3,5 @@
 
 pub mod aws;
 pub mod domain;
+pub mod spapi;
 pub mod store;

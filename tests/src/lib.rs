@@ -71,3 +71,5 @@ pub async fn fresh_store(clock: Arc<dyn Clock>, configure: impl FnOnce(&mut Stor
 }
 
 pub mod fixtures;
+pub mod schema;
+pub mod sim;

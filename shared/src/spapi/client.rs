@@ -1,0 +1,566 @@
+//! The HTTP core (rate limiting, retries, token handling) and the typed operations.
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use reqwest::{Method, StatusCode};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use tokio::sync::Mutex;
+use tokio::time::Instant;
+
+use super::credentials::CredentialSource;
+use super::lwa::{AMAZON_TOKEN_ENDPOINT, Grant, LwaCredentials, NOTIFICATIONS_SCOPE, TokenCache};
+use super::model::{
+    CompressionAlgorithm, CreateDestinationRequest, CreateDestinationResponse, CreateReportResponse,
+    CreateReportSpecification, CreateSubscriptionRequest, Destination, DestinationResource, ErrorList,
+    GetDestinationsResponse, GetOrderResponse, GetOrdersResponse, OrdersList, PRODUCT_REVIEW_ACTION, Report,
+    ReportDocument, SolicitationActions, SqsResource, Subscription, SubscriptionResponse,
+};
+use super::plans::{Operation, TokenBucket, UsagePlans, backoff};
+use super::{ApiOrder, ForbiddenKind, SpApiError, classify_forbidden};
+use crate::domain::{Clock, Marketplace, OrderId, Region, SellerAccount, SellerId};
+
+#[derive(Debug, Clone)]
+pub struct SpApiConfig {
+    /// Base URL for every region instead of Amazon's hosts (the simulator).
+    pub endpoint_override: Option<String>,
+    pub lwa_endpoint: String,
+    pub usage_plans: UsagePlans,
+    /// Longest single HTTP exchange; shortened to what is left before the caller's deadline.
+    pub request_timeout: Duration,
+    pub max_attempts: u32,
+    pub backoff_base: Duration,
+    pub backoff_cap: Duration,
+}
+
+impl Default for SpApiConfig {
+    fn default() -> Self {
+        Self {
+            endpoint_override: None,
+            lwa_endpoint: AMAZON_TOKEN_ENDPOINT.to_string(),
+            usage_plans: UsagePlans::amazon(),
+            request_timeout: Duration::from_secs(20),
+            max_attempts: 8,
+            backoff_base: Duration::from_millis(200),
+            backoff_cap: Duration::from_secs(10),
+        }
+    }
+}
+
+impl SpApiConfig {
+    /// Everything at one base URL (the simulator serves LWA at `/auth/o2/token`).
+    pub fn local(base_url: &str) -> Self {
+        let base = base_url.trim_end_matches('/');
+        Self {
+            endpoint_override: Some(base.to_string()),
+            lwa_endpoint: format!("{base}/auth/o2/token"),
+            ..Self::default()
+        }
+    }
+}
+
+/// The entry point: hands out one [`SellerApi`] per seller and region, built once and kept for
+/// the life of the process so tokens and rate-limit buckets survive warm invocations.
+pub struct SpApi {
+    http: reqwest::Client,
+    config: Arc<SpApiConfig>,
+    credentials: Arc<dyn CredentialSource>,
+    clock: Arc<dyn Clock>,
+    sellers: Mutex<HashMap<(SellerId, Region), Arc<SellerApi>>>,
+}
+
+impl SpApi {
+    pub fn new(config: SpApiConfig, credentials: Arc<dyn CredentialSource>, clock: Arc<dyn Clock>) -> Self {
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("FeedbackAutopilot/", env!("CARGO_PKG_VERSION"), " (Language=Rust)"))
+            .pool_idle_timeout(Duration::from_secs(50))
+            .build()
+            .unwrap_or_default();
+        Self { http, config: Arc::new(config), credentials, clock, sellers: Mutex::new(HashMap::new()) }
+    }
+
+    /// The client for `seller` in `region`, fetching the credentials on first use.
+    pub async fn seller(&self, seller: &SellerAccount, region: Region) -> Result<Arc<SellerApi>, SpApiError> {
+        let key = (seller.seller_id.clone(), region);
+        let mut sellers = self.sellers.lock().await;
+        if let Some(api) = sellers.get(&key) {
+            return Ok(api.clone());
+        }
+        let credentials = self.credentials.credentials(&seller.credentials_secret).await?;
+        let api = Arc::new(SellerApi::new(
+            self.http.clone(),
+            self.config.clone(),
+            seller.seller_id.clone(),
+            region,
+            credentials,
+            self.clock.clone(),
+        ));
+        sellers.insert(key, api.clone());
+        Ok(api)
+    }
+}
+
+/// The request to getOrders.
+#[derive(Debug, Clone, Default)]
+pub struct OrdersQuery {
+    pub marketplaces: Vec<Marketplace>,
+    pub last_updated_after: Option<DateTime<Utc>>,
+    pub next_token: Option<String>,
+    pub max_results_per_page: Option<u32>,
+}
+
+/// SP-API calls on behalf of one seller in one region.
+pub struct SellerApi {
+    http: reqwest::Client,
+    config: Arc<SpApiConfig>,
+    seller_id: SellerId,
+    base_url: String,
+    credentials: LwaCredentials,
+    seller_token: TokenCache,
+    grantless_token: TokenCache,
+    buckets: HashMap<Operation, TokenBucket>,
+    clock: Arc<dyn Clock>,
+}
+
+struct Call {
+    operation: Operation,
+    method: Method,
+    path: String,
+    query: Vec<(&'static str, String)>,
+    body: Option<Vec<u8>>,
+    grant: Grant,
+    deadline: Instant,
+}
+
+impl Call {
+    fn new(operation: Operation, method: Method, path: String, deadline: Instant) -> Self {
+        Self { operation, method, path, query: Vec::new(), body: None, grant: Grant::Seller, deadline }
+    }
+
+    fn query(mut self, key: &'static str, value: impl Into<String>) -> Self {
+        self.query.push((key, value.into()));
+        self
+    }
+
+    fn json<T: Serialize>(mut self, body: &T) -> Result<Self, SpApiError> {
+        let bytes = serde_json::to_vec(body)
+            .map_err(|err| SpApiError::Decode { operation: self.operation.name(), message: err.to_string() })?;
+        self.body = Some(bytes);
+        Ok(self)
+    }
+
+    fn grantless(mut self) -> Self {
+        self.grant = Grant::Grantless(NOTIFICATIONS_SCOPE);
+        self
+    }
+}
+
+enum Failure {
+    /// Worth another attempt after a pause.
+    Transient(String),
+    Final(SpApiError),
+}
+
+fn api_errors(body: &[u8]) -> Vec<super::ApiError> {
+    serde_json::from_slice::<ErrorList>(body).map(|list| list.errors).unwrap_or_default()
+}
+
+fn describe(errors: &[super::ApiError], status: StatusCode) -> String {
+    if errors.is_empty() {
+        return format!("HTTP {status}");
+    }
+    errors
+        .iter()
+        .map(|e| match e.details.as_deref().filter(|d| !d.is_empty()) {
+            Some(details) => format!("{}: {} ({details})", e.code, e.message),
+            None => format!("{}: {}", e.code, e.message),
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+impl SellerApi {
+    fn new(
+        http: reqwest::Client,
+        config: Arc<SpApiConfig>,
+        seller_id: SellerId,
+        region: Region,
+        credentials: LwaCredentials,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        let base_url =
+            config.endpoint_override.clone().unwrap_or_else(|| format!("https://{}", region.endpoint_host()));
+        let buckets = Operation::ALL.iter().map(|op| (*op, TokenBucket::new(config.usage_plans.get(*op)))).collect();
+        Self {
+            seller_token: TokenCache::new(Grant::Seller, &config.lwa_endpoint),
+            grantless_token: TokenCache::new(Grant::Grantless(NOTIFICATIONS_SCOPE), &config.lwa_endpoint),
+            http,
+            config,
+            seller_id,
+            base_url,
+            credentials,
+            buckets,
+            clock,
+        }
+    }
+
+    pub fn seller_id(&self) -> &SellerId {
+        &self.seller_id
+    }
+
+    fn tokens(&self, grant: Grant) -> &TokenCache {
+        match grant {
+            Grant::Seller => &self.seller_token,
+            Grant::Grantless(_) => &self.grantless_token,
+        }
+    }
+
+    /// One operation with rate limiting, token handling and retries; the successful body.
+    async fn execute(&self, call: Call) -> Result<Vec<u8>, SpApiError> {
+        let operation = call.operation.name();
+        let bucket = &self.buckets[&call.operation];
+        let url = format!("{}{}", self.base_url, call.path);
+        let mut attempts = 0u32;
+        let mut token_refreshed = false;
+        let mut last = String::from("no attempt made");
+        loop {
+            if bucket.acquire(call.deadline).await.is_err() {
+                return Err(SpApiError::DeadlineExceeded {
+                    operation,
+                    attempts,
+                    last: format!("{last}; no rate-limit token before the deadline"),
+                });
+            }
+            attempts += 1;
+            let token =
+                self.tokens(call.grant).access_token(&self.http, &self.credentials, self.clock.as_ref()).await?;
+            let remaining = call.deadline.saturating_duration_since(Instant::now());
+            if remaining.is_zero() {
+                return Err(SpApiError::DeadlineExceeded { operation, attempts: attempts - 1, last });
+            }
+            let mut request = self
+                .http
+                .request(call.method.clone(), &url)
+                .header("x-amz-access-token", token)
+                .header("accept", "application/json")
+                .query(&call.query)
+                .timeout(self.config.request_timeout.min(remaining));
+            if let Some(body) = &call.body {
+                request = request.header("content-type", "application/json").body(body.clone());
+            }
+            let failure = match request.send().await {
+                Err(err) => Failure::Transient(format!("transport: {err}")),
+                Ok(response) => {
+                    let status = response.status();
+                    let reported_rate = response
+                        .headers()
+                        .get("x-amzn-RateLimit-Limit")
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(|v| v.trim().parse::<f64>().ok());
+                    match response.bytes().await {
+                        Err(err) => Failure::Transient(format!("connection lost reading HTTP {status}: {err}")),
+                        Ok(body) if status.is_success() => {
+                            bucket.succeeded().await;
+                            return Ok(body.to_vec());
+                        }
+                        Ok(body) => {
+                            let errors = api_errors(&body);
+                            let message = describe(&errors, status);
+                            match status {
+                                StatusCode::TOO_MANY_REQUESTS => {
+                                    bucket.throttled(reported_rate).await;
+                                    Failure::Transient(format!("429 {message}"))
+                                }
+                                s if s.is_server_error() => Failure::Transient(format!("{} {message}", s.as_u16())),
+                                StatusCode::FORBIDDEN => match classify_forbidden(&errors) {
+                                    ForbiddenKind::AccessTokenRejected if !token_refreshed => {
+                                        token_refreshed = true;
+                                        self.tokens(call.grant).invalidate().await;
+                                        last = format!("403 {message}");
+                                        continue;
+                                    }
+                                    kind => Failure::Final(SpApiError::Forbidden { operation, kind, message }),
+                                },
+                                StatusCode::NOT_FOUND => Failure::Final(SpApiError::NotFound { operation, message }),
+                                StatusCode::BAD_REQUEST => {
+                                    Failure::Final(SpApiError::BadRequest { operation, message })
+                                }
+                                StatusCode::CONFLICT => Failure::Final(SpApiError::Conflict { operation, message }),
+                                s => Failure::Final(SpApiError::UnexpectedStatus {
+                                    operation,
+                                    status: s.as_u16(),
+                                    message,
+                                }),
+                            }
+                        }
+                    }
+                }
+            };
+            match failure {
+                Failure::Final(err) => return Err(err),
+                Failure::Transient(reason) => last = reason,
+            }
+            if attempts >= self.config.max_attempts {
+                return Err(SpApiError::RetriesExhausted { operation, attempts, last });
+            }
+            let pause = backoff(attempts - 1, self.config.backoff_base, self.config.backoff_cap);
+            if Instant::now() + pause >= call.deadline {
+                return Err(SpApiError::DeadlineExceeded { operation, attempts, last });
+            }
+            tokio::time::sleep(pause).await;
+        }
+    }
+
+    async fn execute_json<T: DeserializeOwned>(&self, call: Call) -> Result<T, SpApiError> {
+        let operation = call.operation.name();
+        let body = self.execute(call).await?;
+        serde_json::from_slice(&body).map_err(|err| SpApiError::Decode { operation, message: err.to_string() })
+    }
+
+    /// getOrders (v0): one page of orders updated after a time, or the page a NextToken names.
+    pub async fn get_orders(&self, query: &OrdersQuery, deadline: Instant) -> Result<OrdersList, SpApiError> {
+        let mut call = Call::new(Operation::GetOrders, Method::GET, "/orders/v0/orders".into(), deadline)
+            .query("MarketplaceIds", query.marketplaces.iter().map(|m| m.id()).collect::<Vec<_>>().join(","));
+        if let Some(after) = query.last_updated_after {
+            call = call.query("LastUpdatedAfter", after.to_rfc3339_opts(SecondsFormat::Secs, true));
+        }
+        if let Some(token) = &query.next_token {
+            call = call.query("NextToken", token.clone());
+        }
+        if let Some(max) = query.max_results_per_page {
+            call = call.query("MaxResultsPerPage", max.to_string());
+        }
+        let response: GetOrdersResponse = self.execute_json(call).await?;
+        response.payload.ok_or(SpApiError::Decode { operation: "getOrders", message: "no payload".into() })
+    }
+
+    /// getOrder (v0): one order, for its delivery dates.
+    pub async fn get_order(&self, order_id: &OrderId, deadline: Instant) -> Result<ApiOrder, SpApiError> {
+        let call = Call::new(Operation::GetOrder, Method::GET, format!("/orders/v0/orders/{order_id}"), deadline);
+        let response: GetOrderResponse = self.execute_json(call).await?;
+        response.payload.ok_or(SpApiError::Decode { operation: "getOrder", message: "no payload".into() })
+    }
+
+    /// getSolicitationActionsForOrder: the names of the solicitations Amazon offers now (empty
+    /// when the order is not eligible at the moment).
+    pub async fn solicitation_actions(
+        &self,
+        order_id: &OrderId,
+        marketplace: Marketplace,
+        deadline: Instant,
+    ) -> Result<Vec<String>, SpApiError> {
+        let call = Call::new(
+            Operation::GetSolicitationActionsForOrder,
+            Method::GET,
+            format!("/solicitations/v1/orders/{order_id}"),
+            deadline,
+        )
+        .query("marketplaceIds", marketplace.id());
+        let actions: SolicitationActions = self.execute_json(call).await?;
+        Ok(actions.action_names())
+    }
+
+    /// Whether Amazon currently offers the product review and seller feedback request.
+    pub async fn can_request_review(
+        &self,
+        order_id: &OrderId,
+        marketplace: Marketplace,
+        deadline: Instant,
+    ) -> Result<bool, SpApiError> {
+        Ok(self.solicitation_actions(order_id, marketplace, deadline).await?.iter().any(|a| a == PRODUCT_REVIEW_ACTION))
+    }
+
+    /// createProductReviewAndSellerFeedbackSolicitation: Amazon e-mails the buyer its standard
+    /// request. Allowed once per order; a second call is a 403 (`AlreadyRequested`).
+    pub async fn request_review(
+        &self,
+        order_id: &OrderId,
+        marketplace: Marketplace,
+        deadline: Instant,
+    ) -> Result<(), SpApiError> {
+        let call = Call::new(
+            Operation::CreateProductReviewAndSellerFeedbackSolicitation,
+            Method::POST,
+            format!("/solicitations/v1/orders/{order_id}/solicitations/productReviewAndSellerFeedback"),
+            deadline,
+        )
+        .query("marketplaceIds", marketplace.id());
+        self.execute(call).await.map(|_| ())
+    }
+
+    pub async fn create_report(
+        &self,
+        spec: &CreateReportSpecification,
+        deadline: Instant,
+    ) -> Result<String, SpApiError> {
+        let call = Call::new(Operation::CreateReport, Method::POST, "/reports/2021-06-30/reports".into(), deadline)
+            .json(spec)?;
+        let response: CreateReportResponse = self.execute_json(call).await?;
+        Ok(response.report_id)
+    }
+
+    pub async fn get_report(&self, report_id: &str, deadline: Instant) -> Result<Report, SpApiError> {
+        let call =
+            Call::new(Operation::GetReport, Method::GET, format!("/reports/2021-06-30/reports/{report_id}"), deadline);
+        self.execute_json(call).await
+    }
+
+    pub async fn get_report_document(
+        &self,
+        document_id: &str,
+        deadline: Instant,
+    ) -> Result<ReportDocument, SpApiError> {
+        let call = Call::new(
+            Operation::GetReportDocument,
+            Method::GET,
+            format!("/reports/2021-06-30/documents/{document_id}"),
+            deadline,
+        );
+        self.execute_json(call).await
+    }
+
+    /// getReportDocument, then the download, decompressed. The URL lives five minutes: if it
+    /// has expired by the time the download runs, a fresh one is asked for once.
+    pub async fn fetch_report_document(&self, document_id: &str, deadline: Instant) -> Result<Vec<u8>, SpApiError> {
+        let document = self.get_report_document(document_id, deadline).await?;
+        match self.download(&document, deadline).await {
+            Err(SpApiError::DocumentUrlExpired { .. }) => {
+                let fresh = self.get_report_document(document_id, deadline).await?;
+                self.download(&fresh, deadline).await
+            }
+            other => other,
+        }
+    }
+
+    /// Download a report document from its pre-signed URL (no SP-API token), retrying transient
+    /// failures, and gunzip it when Amazon says so or the bytes are gzip.
+    pub async fn download(&self, document: &ReportDocument, deadline: Instant) -> Result<Vec<u8>, SpApiError> {
+        const OPERATION: &str = "reportDocumentDownload";
+        let mut attempts = 0;
+        let mut last = String::new();
+        loop {
+            attempts += 1;
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            if remaining.is_zero() {
+                return Err(SpApiError::DeadlineExceeded { operation: OPERATION, attempts: attempts - 1, last });
+            }
+            let response =
+                self.http.get(&document.url).timeout(self.config.request_timeout.min(remaining)).send().await;
+            match response {
+                Ok(r) if r.status().is_success() => match r.bytes().await {
+                    Ok(bytes) => return decompress(document, bytes.to_vec()),
+                    Err(err) => last = format!("connection lost: {err}"),
+                },
+                Ok(r) if r.status() == StatusCode::FORBIDDEN || r.status() == StatusCode::GONE => {
+                    return Err(SpApiError::DocumentUrlExpired { document_id: document.report_document_id.clone() });
+                }
+                Ok(r) if r.status().is_server_error() => last = format!("HTTP {}", r.status()),
+                Ok(r) => {
+                    return Err(SpApiError::UnexpectedStatus {
+                        operation: OPERATION,
+                        status: r.status().as_u16(),
+                        message: "report document download refused".into(),
+                    });
+                }
+                Err(err) => last = format!("transport: {err}"),
+            }
+            if attempts >= self.config.max_attempts {
+                return Err(SpApiError::RetriesExhausted { operation: OPERATION, attempts, last });
+            }
+            let pause = backoff(attempts - 1, self.config.backoff_base, self.config.backoff_cap);
+            if Instant::now() + pause >= deadline {
+                return Err(SpApiError::DeadlineExceeded { operation: OPERATION, attempts, last });
+            }
+            tokio::time::sleep(pause).await;
+        }
+    }
+
+    /// createDestination (grantless): an SQS queue Amazon may deliver notifications to.
+    pub async fn create_destination(
+        &self,
+        name: &str,
+        sqs_arn: &str,
+        deadline: Instant,
+    ) -> Result<Destination, SpApiError> {
+        let request = CreateDestinationRequest {
+            resource_specification: DestinationResource { sqs: Some(SqsResource { arn: sqs_arn.to_string() }) },
+            name: name.to_string(),
+        };
+        let call = Call::new(Operation::Notifications, Method::POST, "/notifications/v1/destinations".into(), deadline)
+            .grantless()
+            .json(&request)?;
+        let response: CreateDestinationResponse = self.execute_json(call).await?;
+        response.payload.ok_or(SpApiError::Decode { operation: "createDestination", message: "no payload".into() })
+    }
+
+    /// getDestinations (grantless).
+    pub async fn get_destinations(&self, deadline: Instant) -> Result<Vec<Destination>, SpApiError> {
+        let call = Call::new(Operation::Notifications, Method::GET, "/notifications/v1/destinations".into(), deadline)
+            .grantless();
+        let response: GetDestinationsResponse = self.execute_json(call).await?;
+        Ok(response.payload)
+    }
+
+    /// createSubscription for this seller, e.g. `ORDER_CHANGE` or `REPORT_PROCESSING_FINISHED`.
+    pub async fn create_subscription(
+        &self,
+        notification_type: &str,
+        destination_id: &str,
+        deadline: Instant,
+    ) -> Result<Subscription, SpApiError> {
+        let request =
+            CreateSubscriptionRequest { payload_version: "1.0".into(), destination_id: destination_id.to_string() };
+        let call = Call::new(
+            Operation::Notifications,
+            Method::POST,
+            format!("/notifications/v1/subscriptions/{notification_type}"),
+            deadline,
+        )
+        .json(&request)?;
+        let response: SubscriptionResponse = self.execute_json(call).await?;
+        response.payload.ok_or(SpApiError::Decode { operation: "createSubscription", message: "no payload".into() })
+    }
+
+    /// getSubscription: the seller's subscription to a notification type, if any.
+    pub async fn get_subscription(
+        &self,
+        notification_type: &str,
+        deadline: Instant,
+    ) -> Result<Option<Subscription>, SpApiError> {
+        let call = Call::new(
+            Operation::Notifications,
+            Method::GET,
+            format!("/notifications/v1/subscriptions/{notification_type}"),
+            deadline,
+        );
+        match self.execute_json::<SubscriptionResponse>(call).await {
+            Ok(response) => Ok(response.payload),
+            Err(SpApiError::NotFound { .. }) => Ok(None),
+            Err(err) => Err(err),
+        }
+    }
+}
+
+fn decompress(document: &ReportDocument, bytes: Vec<u8>) -> Result<Vec<u8>, SpApiError> {
+    let gzip = document.compression_algorithm == Some(CompressionAlgorithm::Gzip) || bytes.starts_with(&[0x1f, 0x8b]);
+    if !gzip {
+        return Ok(bytes);
+    }
+    let mut out = Vec::with_capacity(bytes.len() * 4);
+    flate2::read::MultiGzDecoder::new(bytes.as_slice()).read_to_end(&mut out).map_err(|err| SpApiError::Decode {
+        operation: "reportDocumentDownload",
+        message: format!("document {} is not valid gzip: {err}", document.report_document_id),
+    })?;
+    Ok(out)
+}
+
+/// A Lambda deadline (milliseconds since the Unix epoch) as a tokio instant.
+pub fn deadline_from_epoch_millis(deadline_ms: u64, margin: Duration) -> Instant {
+    let now_ms = u64::try_from(Utc::now().timestamp_millis()).unwrap_or(0);
+    let left = Duration::from_millis(deadline_ms.saturating_sub(now_ms)).saturating_sub(margin);
+    Instant::now() + left
+}

@@ -1,0 +1,140 @@
+//! A thin SP-API client for the few operations Feedback Autopilot calls.
+//!
+//! - LWA tokens are cached per seller (and one grantless token per application) and refreshed
+//!   before expiry; a 403 about the access token refreshes it once.
+//! - Every call first takes a token from the seller's bucket for that operation (Amazon's
+//!   usage plans), so Amazon's 429 is the exception, not the pacing mechanism.
+//! - 429, 5xx, timeouts and dropped connections are retried with jittered exponential backoff
+//!   until the caller's deadline (a Lambda's remaining time); 400, 403 and 404 never are.
+//! - 403 answers are classified from their message, since Amazon uses the one code
+//!   `Unauthorized` for "already requested", "outside the window" and real auth failures.
+
+mod client;
+pub mod credentials;
+pub mod lwa;
+pub mod model;
+pub mod plans;
+
+use thiserror::Error;
+
+pub use client::{OrdersQuery, SellerApi, SpApi, SpApiConfig, deadline_from_epoch_millis};
+pub use credentials::{CredentialSource, SecretsManagerCredentials};
+pub use lwa::LwaCredentials;
+pub use model::{ApiError, ApiOrder};
+pub use plans::{Operation, UsagePlan, UsagePlans};
+
+/// What a 403 means, read from Amazon's message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ForbiddenKind {
+    /// A solicitation was already sent for this order (ours or anyone's).
+    AlreadyRequested,
+    /// Outside the 5-30 day window after delivery.
+    OutsideWindow,
+    /// The order cannot be solicited (Amazon's own rules).
+    NotEligible,
+    /// The access token is expired, revoked or malformed: refresh and try once more.
+    AccessTokenRejected,
+    /// Any other denial (missing role, revoked authorisation, ...).
+    AccessDenied,
+}
+
+/// Classify a 403 from its `message` and `details`.
+pub fn classify_forbidden(errors: &[ApiError]) -> ForbiddenKind {
+    let text = errors
+        .iter()
+        .map(|e| format!("{} {}", e.message, e.details.as_deref().unwrap_or("")))
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase();
+    if text.contains("access token") || text.contains("security token") {
+        ForbiddenKind::AccessTokenRejected
+    } else if text.contains("outside") && (text.contains("day range") || text.contains("window")) {
+        ForbiddenKind::OutsideWindow
+    } else if text.contains("already") || text.contains("not available for this amazonorderid") {
+        ForbiddenKind::AlreadyRequested
+    } else if text.contains("not eligible") || text.contains("ineligible") {
+        ForbiddenKind::NotEligible
+    } else {
+        ForbiddenKind::AccessDenied
+    }
+}
+
+#[derive(Debug, Error)]
+pub enum SpApiError {
+    #[error("{operation}: Amazon refused (403, {kind:?}): {message}")]
+    Forbidden { operation: &'static str, kind: ForbiddenKind, message: String },
+    #[error("{operation}: not found (404): {message}")]
+    NotFound { operation: &'static str, message: String },
+    #[error("{operation}: rejected as invalid (400): {message}")]
+    BadRequest { operation: &'static str, message: String },
+    #[error("{operation}: conflict (409): {message}")]
+    Conflict { operation: &'static str, message: String },
+    #[error("{operation}: unexpected HTTP {status}: {message}")]
+    UnexpectedStatus { operation: &'static str, status: u16, message: String },
+    #[error("{operation}: gave up after {attempts} attempts, last: {last}")]
+    RetriesExhausted { operation: &'static str, attempts: u32, last: String },
+    #[error("{operation}: deadline reached after {attempts} attempts, last: {last}")]
+    DeadlineExceeded { operation: &'static str, attempts: u32, last: String },
+    #[error("{operation}: unreadable response: {message}")]
+    Decode { operation: &'static str, message: String },
+    #[error("LWA: {0}")]
+    Auth(String),
+    #[error("credentials secret {secret}: {message}")]
+    Credentials { secret: String, message: String },
+    #[error("report document {document_id}: the download URL expired")]
+    DocumentUrlExpired { document_id: String },
+}
+
+impl SpApiError {
+    pub fn forbidden_kind(&self) -> Option<ForbiddenKind> {
+        match self {
+            SpApiError::Forbidden { kind, .. } => Some(*kind),
+            _ => None,
+        }
+    }
+
+    /// Whether a later run may succeed where this one failed (throttling, outages, deadline).
+    pub fn is_transient(&self) -> bool {
+        matches!(self, SpApiError::RetriesExhausted { .. } | SpApiError::DeadlineExceeded { .. })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(message: &str, details: &str) -> Vec<ApiError> {
+        vec![ApiError { code: "Unauthorized".into(), message: message.into(), details: Some(details.into()) }]
+    }
+
+    #[test]
+    fn forbidden_answers_are_told_apart_by_message() {
+        assert_eq!(
+            classify_forbidden(&err("The requested solicitation is not available for this amazonOrderId.", "")),
+            ForbiddenKind::AlreadyRequested
+        );
+        assert_eq!(
+            classify_forbidden(&err(
+                "You cannot request a review for this order as it is outside the 5-30 day range after the order delivery date.",
+                ""
+            )),
+            ForbiddenKind::OutsideWindow
+        );
+        assert_eq!(
+            classify_forbidden(&err(
+                "Access to requested resource is denied.",
+                "The access token you provided is revoked, malformed or invalid."
+            )),
+            ForbiddenKind::AccessTokenRejected
+        );
+        assert_eq!(
+            classify_forbidden(&err("Access to requested resource is denied.", "")),
+            ForbiddenKind::AccessDenied
+        );
+        assert_eq!(
+            classify_forbidden(&err("This order is not eligible for a solicitation.", "")),
+            ForbiddenKind::NotEligible
+        );
+        assert_eq!(classify_forbidden(&[]), ForbiddenKind::AccessDenied);
+    }
+}

@@ -1,0 +1,286 @@
+//! Amazon's usage plans and the client-side token buckets that keep calls inside them.
+
+use std::time::Duration;
+
+use tokio::sync::Mutex;
+use tokio::time::Instant;
+
+/// The SP-API operations Feedback Autopilot calls. Each has its own usage plan; Amazon counts
+/// per selling partner and application, so every seller client has its own buckets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Operation {
+    GetOrders,
+    GetOrder,
+    GetSolicitationActionsForOrder,
+    CreateProductReviewAndSellerFeedbackSolicitation,
+    CreateReport,
+    GetReport,
+    GetReportDocument,
+    /// All Notifications API calls share one plan.
+    Notifications,
+}
+
+impl Operation {
+    pub const ALL: [Operation; 8] = [
+        Operation::GetOrders,
+        Operation::GetOrder,
+        Operation::GetSolicitationActionsForOrder,
+        Operation::CreateProductReviewAndSellerFeedbackSolicitation,
+        Operation::CreateReport,
+        Operation::GetReport,
+        Operation::GetReportDocument,
+        Operation::Notifications,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Operation::GetOrders => "getOrders",
+            Operation::GetOrder => "getOrder",
+            Operation::GetSolicitationActionsForOrder => "getSolicitationActionsForOrder",
+            Operation::CreateProductReviewAndSellerFeedbackSolicitation => {
+                "createProductReviewAndSellerFeedbackSolicitation"
+            }
+            Operation::CreateReport => "createReport",
+            Operation::GetReport => "getReport",
+            Operation::GetReportDocument => "getReportDocument",
+            Operation::Notifications => "notifications",
+        }
+    }
+
+    /// Amazon's published default plan (requests per second, burst).
+    pub fn default_plan(self) -> UsagePlan {
+        let (rate, burst) = match self {
+            Operation::GetOrders => (0.0167, 20),
+            Operation::GetOrder => (0.5, 30),
+            Operation::GetSolicitationActionsForOrder => (1.0, 5),
+            Operation::CreateProductReviewAndSellerFeedbackSolicitation => (1.0, 5),
+            Operation::CreateReport => (0.0167, 15),
+            Operation::GetReport => (2.0, 15),
+            Operation::GetReportDocument => (0.0167, 15),
+            Operation::Notifications => (1.0, 5),
+        };
+        UsagePlan { rate_per_second: rate, burst }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct UsagePlan {
+    pub rate_per_second: f64,
+    pub burst: u32,
+}
+
+/// The plans in force. `scaled` multiplies every rate, for simulators and tests that should not
+/// wait a minute per getOrders call; production uses [`UsagePlans::amazon`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct UsagePlans {
+    plans: Vec<(Operation, UsagePlan)>,
+}
+
+impl UsagePlans {
+    pub fn amazon() -> Self {
+        Self { plans: Operation::ALL.iter().map(|op| (*op, op.default_plan())).collect() }
+    }
+
+    pub fn scaled(factor: f64) -> Self {
+        let mut plans = Self::amazon();
+        for (_, plan) in &mut plans.plans {
+            plan.rate_per_second *= factor;
+        }
+        plans
+    }
+
+    pub fn with(mut self, operation: Operation, plan: UsagePlan) -> Self {
+        for (op, existing) in &mut self.plans {
+            if *op == operation {
+                *existing = plan;
+            }
+        }
+        self
+    }
+
+    pub fn get(&self, operation: Operation) -> UsagePlan {
+        self.plans.iter().find(|(op, _)| *op == operation).map(|(_, p)| *p).unwrap_or(operation.default_plan())
+    }
+}
+
+/// A token bucket: `burst` tokens, refilled at `rate` per second. Callers wait for a token
+/// rather than be throttled by Amazon; a waiting caller gives up at its deadline.
+#[derive(Debug)]
+pub struct TokenBucket {
+    state: Mutex<BucketState>,
+}
+
+#[derive(Debug)]
+struct BucketState {
+    /// The plan's rate: the most this bucket ever grants.
+    plan_rate: f64,
+    /// The rate in force: lowered on 429s, raised back on successes (AIMD), so several
+    /// processes sharing one seller's quota settle below it instead of fighting over it.
+    rate: f64,
+    burst: f64,
+    tokens: f64,
+    refilled_at: Instant,
+}
+
+/// Not enough time before the deadline to wait for a token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WouldExceedDeadline {
+    pub wait: Duration,
+}
+
+impl TokenBucket {
+    pub fn new(plan: UsagePlan) -> Self {
+        let burst = f64::from(plan.burst.max(1));
+        Self {
+            state: Mutex::new(BucketState {
+                plan_rate: plan.rate_per_second.max(1e-6),
+                rate: plan.rate_per_second.max(1e-6),
+                burst,
+                tokens: burst,
+                refilled_at: Instant::now(),
+            }),
+        }
+    }
+
+    /// Take one token, waiting for it if needed, unless the wait would pass `deadline`.
+    pub async fn acquire(&self, deadline: Instant) -> Result<(), WouldExceedDeadline> {
+        loop {
+            let wait = {
+                let mut state = self.state.lock().await;
+                state.refill(Instant::now());
+                if state.tokens >= 1.0 {
+                    state.tokens -= 1.0;
+                    return Ok(());
+                }
+                Duration::from_secs_f64((1.0 - state.tokens) / state.rate)
+            };
+            if Instant::now() + wait > deadline {
+                return Err(WouldExceedDeadline { wait });
+            }
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// Take one token if there is one now, without waiting (how Amazon's side behaves: no
+    /// token, 429). Returns whether a token was taken.
+    pub async fn try_acquire(&self) -> bool {
+        let mut state = self.state.lock().await;
+        state.refill(Instant::now());
+        if state.tokens >= 1.0 {
+            state.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+
+    pub async fn rate(&self) -> f64 {
+        self.state.lock().await.rate
+    }
+
+    /// Amazon said 429: our view of the bucket was optimistic (another process of the same
+    /// seller, or a lower plan). Empty it and halve the rate (never below a tenth of the plan),
+    /// and adopt Amazon's reported rate if it is lower still.
+    pub async fn throttled(&self, reported_rate: Option<f64>) {
+        let mut state = self.state.lock().await;
+        state.refill(Instant::now());
+        state.tokens = 0.0;
+        state.rate = (state.rate * 0.5).max(state.plan_rate * 0.1);
+        if let Some(rate) = reported_rate.filter(|r| *r > 0.0 && *r < state.rate) {
+            state.rate = rate;
+        }
+    }
+
+    /// A call went through: creep back towards the plan's rate (additive increase).
+    pub async fn succeeded(&self) {
+        let mut state = self.state.lock().await;
+        if state.rate < state.plan_rate {
+            state.refill(Instant::now());
+            state.rate = (state.rate + state.plan_rate * 0.05).min(state.plan_rate);
+        }
+    }
+}
+
+impl BucketState {
+    fn refill(&mut self, now: Instant) {
+        let elapsed = now.saturating_duration_since(self.refilled_at).as_secs_f64();
+        self.tokens = (self.tokens + elapsed * self.rate).min(self.burst);
+        self.refilled_at = now;
+    }
+}
+
+/// Exponential backoff with full jitter: a random wait in `[0, min(cap, base * 2^attempt)]`.
+pub fn backoff(attempt: u32, base: Duration, cap: Duration) -> Duration {
+    let ceiling = base.saturating_mul(1u32 << attempt.min(16)).min(cap);
+    ceiling.mul_f64(fastrand::f64())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn bucket_allows_burst_then_paces_at_rate() {
+        let bucket = TokenBucket::new(UsagePlan { rate_per_second: 1.0, burst: 5 });
+        let start = Instant::now();
+        let far = start + Duration::from_secs(3600);
+        for _ in 0..5 {
+            bucket.acquire(far).await.unwrap();
+        }
+        assert_eq!(Instant::now(), start, "the burst is immediate");
+        for _ in 0..3 {
+            bucket.acquire(far).await.unwrap();
+        }
+        let waited = Instant::now() - start;
+        assert!(waited >= Duration::from_millis(2990) && waited <= Duration::from_millis(3100), "{waited:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn bucket_refuses_a_wait_past_the_deadline() {
+        let bucket = TokenBucket::new(UsagePlan { rate_per_second: 0.0167, burst: 1 });
+        let now = Instant::now();
+        bucket.acquire(now + Duration::from_secs(1)).await.unwrap();
+        let err = bucket.acquire(now + Duration::from_secs(10)).await.unwrap_err();
+        assert!(err.wait > Duration::from_secs(50), "{err:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn throttling_empties_the_bucket_and_lowers_the_rate() {
+        let bucket = TokenBucket::new(UsagePlan { rate_per_second: 2.0, burst: 10 });
+        // Amazon reports a lower plan than ours: adopt it
+        bucket.throttled(Some(0.5)).await;
+        assert_eq!(bucket.rate().await, 0.5);
+        let start = Instant::now();
+        bucket.acquire(start + Duration::from_secs(60)).await.unwrap();
+        assert!(Instant::now() - start >= Duration::from_millis(1990));
+        // a higher reported rate is not trusted; the rate halves down to a tenth of the plan
+        bucket.throttled(Some(100.0)).await;
+        assert_eq!(bucket.rate().await, 0.25);
+        for _ in 0..10 {
+            bucket.throttled(None).await;
+        }
+        assert!((bucket.rate().await - 0.2).abs() < 1e-9);
+        // successes bring it back to the plan, never above
+        for _ in 0..100 {
+            bucket.succeeded().await;
+        }
+        assert_eq!(bucket.rate().await, 2.0);
+    }
+
+    #[test]
+    fn backoff_is_bounded_by_the_cap() {
+        for attempt in 0..40 {
+            let wait = backoff(attempt, Duration::from_millis(100), Duration::from_secs(5));
+            assert!(wait <= Duration::from_secs(5));
+        }
+        assert!(backoff(0, Duration::from_millis(100), Duration::from_secs(5)) <= Duration::from_millis(100));
+    }
+
+    #[test]
+    fn scaled_plans_multiply_rates_only() {
+        let plans = UsagePlans::scaled(10.0);
+        let plan = plans.get(Operation::GetOrders);
+        assert!((plan.rate_per_second - 0.167).abs() < 1e-9);
+        assert_eq!(plan.burst, 20);
+    }
+}

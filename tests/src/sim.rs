@@ -1,0 +1,142 @@
+//! The SP-API simulator with a client wired to it the way production wires Amazon: credentials
+//! from Secrets Manager (moto), the client's clock shared with the simulator's.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use autopilot_shared::domain::{Marketplace, ReviewRequestPolicy, SellerAccount, SellerId};
+use autopilot_shared::spapi::{SecretsManagerCredentials, SpApi, SpApiConfig, UsagePlans};
+use spapi_sim::{RunningSimulator, Simulator};
+use tokio::time::Instant;
+
+use crate::fixtures::at;
+use crate::local_stack;
+
+pub const CLIENT_ID: &str = "amzn1.application-oa2-client.feedbackautopilottest";
+pub const CLIENT_SECRET: &str = "amzn1.oa2-cs.v1.test-secret";
+pub const SIM_START: &str = "2026-03-01T00:00:00Z";
+
+pub struct SimHarness {
+    pub sim: RunningSimulator,
+    pub api: Arc<SpApi>,
+    pub seller: SellerAccount,
+    pub refresh_token: String,
+}
+
+impl SimHarness {
+    pub fn simulator(&self) -> &Simulator {
+        &self.sim.simulator
+    }
+
+    pub fn base_url(&self) -> String {
+        self.sim.base_url()
+    }
+}
+
+pub async fn aws_config() -> aws_config::SdkConfig {
+    autopilot_shared::aws::local(&local_stack().aws_endpoint).await
+}
+
+pub fn unique_seller_id() -> SellerId {
+    let id = uuid::Uuid::new_v4().simple().to_string().to_uppercase();
+    SellerId::parse(format!("A{}", &id[..13])).expect("valid seller id")
+}
+
+/// A simulator on a free loopback port with one application and one seller registered, the
+/// seller's credentials stored in moto's Secrets Manager, and a client for it.
+pub async fn sim_harness(plans: UsagePlans, configure: impl FnOnce(&mut SpApiConfig)) -> SimHarness {
+    let sdk = aws_config().await;
+    let simulator = Simulator::new(at(SIM_START), plans.clone(), Some(aws_sdk_sqs::Client::new(&sdk)));
+    let sim = simulator.start(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).await.expect("simulator starts");
+    let seller_id = unique_seller_id();
+    let refresh_token = format!("Atzr|test-{}", uuid::Uuid::new_v4().simple());
+    sim.simulator.register_application(CLIENT_ID, CLIENT_SECRET);
+    sim.simulator.register_seller(seller_id.as_str(), &refresh_token);
+
+    let secret_name = format!("feedback-autopilot/test/{seller_id}");
+    let secret =
+        serde_json::json!({"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "refresh_token": refresh_token});
+    aws_sdk_secretsmanager::Client::new(&sdk)
+        .create_secret()
+        .name(&secret_name)
+        .secret_string(secret.to_string())
+        .send()
+        .await
+        .expect("create the seller's secret in moto");
+
+    let marketplaces = vec![Marketplace::Us, Marketplace::De];
+    let seller = SellerAccount {
+        seller_id,
+        display_name: "Simulated seller".into(),
+        review_requests: ReviewRequestPolicy::for_marketplaces(&marketplaces),
+        marketplaces,
+        alert_recipients: vec![],
+        alert_delivery: Default::default(),
+        credentials_secret: secret_name,
+    };
+    let mut config = SpApiConfig::local(&sim.base_url());
+    config.usage_plans = plans;
+    config.backoff_base = Duration::from_millis(20);
+    config.backoff_cap = Duration::from_millis(400);
+    configure(&mut config);
+    let api = Arc::new(SpApi::new(config, Arc::new(SecretsManagerCredentials::new(&sdk)), sim.simulator.clock()));
+    SimHarness { sim, api, seller, refresh_token }
+}
+
+pub fn deadline_in(seconds: f64) -> Instant {
+    Instant::now() + Duration::from_secs_f64(seconds)
+}
+
+/// A shipped MFN order in the simulator: bought at `purchased`, delivered 2 to 4 days later,
+/// last changed an hour after purchase.
+pub fn sim_order(seller: &SellerId, order_id: &str, purchased: chrono::DateTime<chrono::Utc>) -> spapi_sim::SimOrder {
+    use chrono::Duration as Days;
+    spapi_sim::SimOrder {
+        seller_id: seller.to_string(),
+        order: autopilot_shared::spapi::ApiOrder {
+            amazon_order_id: order_id.to_string(),
+            purchase_date: purchased,
+            last_update_date: purchased + Days::hours(1),
+            order_status: "Shipped".into(),
+            fulfillment_channel: Some("MFN".into()),
+            marketplace_id: Some(Marketplace::Us.id().into()),
+            order_type: Some("StandardOrder".into()),
+            earliest_delivery_date: Some(purchased + Days::days(2)),
+            latest_delivery_date: Some(purchased + Days::days(4)),
+            is_business_order: Some(false),
+            is_replacement_order: Some(false),
+            is_prime: Some(false),
+        },
+        skus: vec!["SKU-1".into()],
+        destination_postal_code: Some("98101".into()),
+        buyer_requested_cancel: false,
+        omit_delivery_dates_in_notifications: false,
+        solicitation_eligible: true,
+    }
+}
+
+impl SimHarness {
+    /// An access token straight from the simulator's LWA endpoint, for calls that go around the
+    /// client: the seller's (`refresh_token` grant) or the application's grantless one.
+    pub async fn raw_access_token(&self, grantless: bool) -> String {
+        let mut form = vec![("client_id", CLIENT_ID.to_string()), ("client_secret", CLIENT_SECRET.to_string())];
+        if grantless {
+            form.push(("grant_type", "client_credentials".into()));
+            form.push(("scope", "sellingpartnerapi::notifications".into()));
+        } else {
+            form.push(("grant_type", "refresh_token".into()));
+            form.push(("refresh_token", self.refresh_token.clone()));
+        }
+        let answer: serde_json::Value = reqwest::Client::new()
+            .post(format!("{}/auth/o2/token", self.base_url()))
+            .form(&form)
+            .send()
+            .await
+            .expect("LWA endpoint answers")
+            .json()
+            .await
+            .expect("LWA answers JSON");
+        answer["access_token"].as_str().expect("an access token").to_string()
+    }
+}
