@@ -2,6 +2,9 @@
 //! the adapters (DynamoDB today; SP-API, SES and EventBridge as they arrive) that implement them.
 
 pub mod aws;
+pub mod capture;
 pub mod domain;
+pub mod notifications;
+pub mod runtime;
 pub mod spapi;
 pub mod store;

@@ -140,3 +140,16 @@ impl SimHarness {
         answer["access_token"].as_str().expect("an access token").to_string()
     }
 }
+
+impl SimHarness {
+    /// A fresh table on the simulator's clock holding the harness's seller, selling in the US
+    /// marketplace only.
+    pub async fn us_seller_store(&self) -> (autopilot_shared::store::DynamoStore, SellerAccount) {
+        use autopilot_shared::store::SellerDirectory;
+        let store = crate::fresh_store(self.simulator().clock(), |_| {}).await;
+        let mut account = self.seller.clone();
+        account.marketplaces = vec![Marketplace::Us];
+        store.put_seller(&account).await.expect("save the seller");
+        (store, account)
+    }
+}

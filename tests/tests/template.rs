@@ -93,3 +93,43 @@ fn the_template_passes_cfn_lint_without_errors_or_warnings() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+#[test]
+fn amazon_may_send_order_changes_and_bad_messages_fail_alone() {
+    let template = template();
+    let resources = &template["Resources"];
+    let policy = &resources["OrderEventsQueuePolicy"]["Properties"]["PolicyDocument"]["Statement"][0];
+    assert_eq!(policy["Principal"]["AWS"], Value::String("arn:aws:iam::437568002678:root".into()));
+    let actions: Vec<&str> = policy["Action"].as_sequence().unwrap().iter().filter_map(Value::as_str).collect();
+    assert_eq!(actions, vec!["sqs:SendMessage", "sqs:GetQueueAttributes"]);
+
+    let queue = &resources["OrderEventsQueue"]["Properties"];
+    assert!(queue["RedrivePolicy"]["maxReceiveCount"].as_u64().is_some(), "a DLQ after a bounded number of receives");
+
+    let events = &resources["OrderEventsFunction"]["Properties"]["Events"]["OrderChanges"]["Properties"];
+    let types: Vec<&str> =
+        events["FunctionResponseTypes"].as_sequence().unwrap().iter().filter_map(Value::as_str).collect();
+    assert_eq!(types, vec!["ReportBatchItemFailures"]);
+}
+
+/// Every function's policy names only the actions its code calls, never a wildcard.
+#[test]
+fn function_policies_are_least_privilege() {
+    let template = template();
+    for (name, resource) in template["Resources"].as_mapping().unwrap() {
+        if resource["Type"] != Value::String("AWS::Serverless::Function".into()) {
+            continue;
+        }
+        for policy in resource["Properties"]["Policies"].as_sequence().unwrap() {
+            for statement in policy["Statement"].as_sequence().unwrap() {
+                let actions: Vec<&str> = match &statement["Action"] {
+                    Value::Sequence(list) => list.iter().filter_map(Value::as_str).collect(),
+                    Value::String(one) => vec![one.as_str()],
+                    other => panic!("{name:?}: unexpected Action {other:?}"),
+                };
+                assert!(actions.iter().all(|a| !a.contains('*')), "{name:?} grants a wildcard: {actions:?}");
+                assert!(!actions.contains(&"dynamodb:Scan"), "{name:?} may Scan");
+            }
+        }
+    }
+}

@@ -4,6 +4,7 @@ pub mod clock;
 pub mod ids;
 pub mod marketplace;
 pub mod order;
+pub mod order_change;
 pub mod review_request;
 pub mod seller;
 
@@ -11,5 +12,6 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use ids::{EmailAddress, IdError, OrderId, SellerId};
 pub use marketplace::{FeedbackDateFormat, Marketplace, Region};
 pub use order::{DeliveryWindow, FulfillmentChannel, Order, OrderStatus};
+pub use order_change::{ChangeEffect, ChangeSource, OrderChange, apply_change};
 pub use review_request::{ReviewRequest, SkipReason, SolicitationWindow, TransitionError, WindowPosition};
 pub use seller::{AlertDelivery, ReviewRequestPolicy, SellerAccount};

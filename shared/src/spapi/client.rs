@@ -15,10 +15,11 @@ use tokio::time::Instant;
 use super::credentials::CredentialSource;
 use super::lwa::{AMAZON_TOKEN_ENDPOINT, Grant, LwaCredentials, NOTIFICATIONS_SCOPE, TokenCache};
 use super::model::{
-    CompressionAlgorithm, CreateDestinationRequest, CreateDestinationResponse, CreateReportResponse,
+    ApiOrderItem, CompressionAlgorithm, CreateDestinationRequest, CreateDestinationResponse, CreateReportResponse,
     CreateReportSpecification, CreateSubscriptionRequest, Destination, DestinationResource, ErrorList,
-    GetDestinationsResponse, GetOrderResponse, GetOrdersResponse, OrdersList, PRODUCT_REVIEW_ACTION, Report,
-    ReportDocument, SolicitationActions, SqsResource, Subscription, SubscriptionResponse,
+    GetDestinationsResponse, GetOrderItemsResponse, GetOrderResponse, GetOrdersResponse, OrdersList,
+    PRODUCT_REVIEW_ACTION, Report, ReportDocument, SolicitationActions, SqsResource, Subscription,
+    SubscriptionResponse,
 };
 use super::plans::{Operation, TokenBucket, UsagePlans, backoff};
 use super::{ApiOrder, ForbiddenKind, SpApiError, classify_forbidden};
@@ -343,6 +344,36 @@ impl SellerApi {
         let call = Call::new(Operation::GetOrder, Method::GET, format!("/orders/v0/orders/{order_id}"), deadline);
         let response: GetOrderResponse = self.execute_json(call).await?;
         response.payload.ok_or(SpApiError::Decode { operation: "getOrder", message: "no payload".into() })
+    }
+
+    /// getOrderItems (v0), all pages: the order's items (for their SKUs).
+    pub async fn get_order_items(
+        &self,
+        order_id: &OrderId,
+        deadline: Instant,
+    ) -> Result<Vec<ApiOrderItem>, SpApiError> {
+        let mut items = Vec::new();
+        let mut next_token: Option<String> = None;
+        loop {
+            let mut call = Call::new(
+                Operation::GetOrderItems,
+                Method::GET,
+                format!("/orders/v0/orders/{order_id}/orderItems"),
+                deadline,
+            );
+            if let Some(token) = next_token.take() {
+                call = call.query("NextToken", token);
+            }
+            let response: GetOrderItemsResponse = self.execute_json(call).await?;
+            let page = response
+                .payload
+                .ok_or(SpApiError::Decode { operation: "getOrderItems", message: "no payload".into() })?;
+            items.extend(page.order_items);
+            match page.next_token {
+                Some(token) => next_token = Some(token),
+                None => return Ok(items),
+            }
+        }
     }
 
     /// getSolicitationActionsForOrder: the names of the solicitations Amazon offers now (empty

@@ -70,6 +70,34 @@ pub struct GetOrderResponse {
     pub payload: Option<ApiOrder>,
 }
 
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct GetOrderItemsResponse {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload: Option<OrderItemsList>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct OrderItemsList {
+    pub amazon_order_id: String,
+    pub order_items: Vec<ApiOrderItem>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+}
+
+/// An order item: only what exclusions need (no prices, no buyer data).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApiOrderItem {
+    #[serde(rename = "ASIN")]
+    pub asin: String,
+    #[serde(rename = "OrderItemId")]
+    pub order_item_id: String,
+    #[serde(rename = "QuantityOrdered")]
+    pub quantity_ordered: i64,
+    #[serde(rename = "SellerSKU", default, skip_serializing_if = "Option::is_none")]
+    pub seller_sku: Option<String>,
+}
+
 /// A HAL link.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Link {

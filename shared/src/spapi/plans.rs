@@ -11,6 +11,7 @@ use tokio::time::Instant;
 pub enum Operation {
     GetOrders,
     GetOrder,
+    GetOrderItems,
     GetSolicitationActionsForOrder,
     CreateProductReviewAndSellerFeedbackSolicitation,
     CreateReport,
@@ -21,9 +22,10 @@ pub enum Operation {
 }
 
 impl Operation {
-    pub const ALL: [Operation; 8] = [
+    pub const ALL: [Operation; 9] = [
         Operation::GetOrders,
         Operation::GetOrder,
+        Operation::GetOrderItems,
         Operation::GetSolicitationActionsForOrder,
         Operation::CreateProductReviewAndSellerFeedbackSolicitation,
         Operation::CreateReport,
@@ -36,6 +38,7 @@ impl Operation {
         match self {
             Operation::GetOrders => "getOrders",
             Operation::GetOrder => "getOrder",
+            Operation::GetOrderItems => "getOrderItems",
             Operation::GetSolicitationActionsForOrder => "getSolicitationActionsForOrder",
             Operation::CreateProductReviewAndSellerFeedbackSolicitation => {
                 "createProductReviewAndSellerFeedbackSolicitation"
@@ -52,6 +55,7 @@ impl Operation {
         let (rate, burst) = match self {
             Operation::GetOrders => (0.0167, 20),
             Operation::GetOrder => (0.5, 30),
+            Operation::GetOrderItems => (0.5, 30),
             Operation::GetSolicitationActionsForOrder => (1.0, 5),
             Operation::CreateProductReviewAndSellerFeedbackSolicitation => (1.0, 5),
             Operation::CreateReport => (0.0167, 15),

@@ -3,14 +3,16 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType as SdkKeyType,
-    Projection as SdkProjection, ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
+    AttributeDefinition, AttributeValue, BillingMode, ConsumedCapacity, GlobalSecondaryIndex, KeySchemaElement,
+    KeyType as SdkKeyType, Projection as SdkProjection, ProjectionType, ReturnConsumedCapacity, ScalarAttributeType,
+    TimeToLiveSpecification,
 };
 use chrono::{DateTime, Duration, Utc};
 use serde::de::DeserializeOwned;
@@ -18,8 +20,11 @@ use serde::{Deserialize, Serialize};
 
 use super::keys;
 use super::schema::{self, KeyType, Projection};
-use super::{DueOrder, DueReviewRequests, Expect, OrderRepository, PutOutcome, SellerDirectory, StoreError, Versioned};
-use crate::domain::{Clock, Order, OrderId, SellerAccount, SellerId};
+use super::{
+    CheckpointStore, DueOrder, DueReviewRequests, Expect, OrderRepository, PutOutcome, SellerDirectory, StoreError,
+    SyncCheckpoint, Versioned,
+};
+use crate::domain::{Clock, Marketplace, Order, OrderId, SellerAccount, SellerId};
 
 type Item = HashMap<String, AttributeValue>;
 
@@ -50,6 +55,41 @@ pub struct DynamoStore {
     client: Client,
     config: StoreConfig,
     clock: Arc<dyn Clock>,
+    meter: Arc<CapacityMeter>,
+}
+
+/// Capacity units DynamoDB reports as consumed by this store's calls (for logs and the
+/// benchmarks). Conditional writes that fail consume write units too but report none; they
+/// are counted separately.
+#[derive(Debug, Default)]
+pub struct CapacityMeter {
+    read_milli: AtomicU64,
+    write_milli: AtomicU64,
+    failed_conditional_writes: AtomicU64,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Capacity {
+    pub read_units: f64,
+    pub write_units: f64,
+    pub failed_conditional_writes: u64,
+}
+
+impl CapacityMeter {
+    fn add(&self, consumed: Option<&ConsumedCapacity>, write: bool) {
+        let units = consumed.and_then(|c| c.capacity_units()).unwrap_or(0.0);
+        let milli = (units * 1000.0).round() as u64;
+        let counter = if write { &self.write_milli } else { &self.read_milli };
+        counter.fetch_add(milli, Ordering::Relaxed);
+    }
+
+    pub fn snapshot(&self) -> Capacity {
+        Capacity {
+            read_units: self.read_milli.load(Ordering::Relaxed) as f64 / 1000.0,
+            write_units: self.write_milli.load(Ordering::Relaxed) as f64 / 1000.0,
+            failed_conditional_writes: self.failed_conditional_writes.load(Ordering::Relaxed),
+        }
+    }
 }
 
 #[derive(Serialize, Deserialize)]
@@ -72,6 +112,14 @@ struct SellerItem {
     sk: String,
     #[serde(flatten)]
     seller: SellerAccount,
+}
+
+#[derive(Serialize, Deserialize)]
+struct CheckpointItem {
+    pk: String,
+    sk: String,
+    #[serde(flatten)]
+    checkpoint: SyncCheckpoint,
 }
 
 /// Keys of a due-index entry (the index projects keys only).
@@ -132,11 +180,16 @@ fn s(value: impl Into<String>) -> AttributeValue {
 
 impl DynamoStore {
     pub fn new(client: Client, config: StoreConfig, clock: Arc<dyn Clock>) -> Self {
-        Self { client, config, clock }
+        Self { client, config, clock, meter: Arc::new(CapacityMeter::default()) }
     }
 
     pub fn connect(sdk: &aws_config::SdkConfig, config: StoreConfig, clock: Arc<dyn Clock>) -> Self {
         Self::new(Client::new(sdk), config, clock)
+    }
+
+    /// Capacity consumed so far by this store (and its clones).
+    pub fn capacity(&self) -> Capacity {
+        self.meter.snapshot()
     }
 
     pub fn config(&self) -> &StoreConfig {
@@ -217,16 +270,34 @@ impl DynamoStore {
         }
     }
 
+    /// A strongly consistent GetItem, metered.
+    async fn get_consistent(&self, pk: String, sk: impl Into<String>) -> Result<Option<Item>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.config.table_name)
+            .key(schema::PARTITION_KEY, s(pk))
+            .key(schema::SORT_KEY, s(sk))
+            .consistent_read(true)
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .send()
+            .await
+            .map_err(|err| backend("GetItem", err))?;
+        self.meter.add(output.consumed_capacity(), false);
+        Ok(output.item)
+    }
+
     /// Run a query and follow `LastEvaluatedKey` until the end, or until `max_items` items.
     async fn query_all(&self, query: QueryFluentBuilder, max_items: Option<usize>) -> Result<Vec<Item>, StoreError> {
         let query = match self.config.page_size {
             Some(size) => query.limit(size),
             None => query,
         };
-        let mut pages = query.into_paginator().send();
+        let mut pages = query.return_consumed_capacity(ReturnConsumedCapacity::Total).into_paginator().send();
         let mut items = Vec::new();
         while let Some(page) = pages.next().await {
             let page = page.map_err(|err| backend("Query", err))?;
+            self.meter.add(page.consumed_capacity(), false);
             items.extend(page.items.unwrap_or_default());
             if max_items.is_some_and(|max| items.len() >= max) {
                 break;
@@ -261,17 +332,9 @@ impl DynamoStore {
 #[async_trait]
 impl OrderRepository for DynamoStore {
     async fn get_order(&self, seller: &SellerId, order: &OrderId) -> Result<Option<Versioned<Order>>, StoreError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.config.table_name)
-            .key(schema::PARTITION_KEY, s(keys::order_partition(seller, order)))
-            .key(schema::SORT_KEY, s(keys::ORDER_SORT_KEY))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|err| backend("GetItem", err))?;
-        let Some(item) = output.item else { return Ok(None) };
+        let Some(item) = self.get_consistent(keys::order_partition(seller, order), keys::ORDER_SORT_KEY).await? else {
+            return Ok(None);
+        };
         let stored: OrderItem = decode(item)?;
         // TTL deletion lags by up to two days: an expired item is already gone for us.
         if stored.expires_at <= self.clock.now().timestamp() {
@@ -287,7 +350,12 @@ impl OrderRepository for DynamoStore {
         };
         let item = self.order_item(order, version);
         let encoded = encode(&item.pk, &item)?;
-        let request = self.client.put_item().table_name(&self.config.table_name).set_item(Some(encoded));
+        let request = self
+            .client
+            .put_item()
+            .table_name(&self.config.table_name)
+            .set_item(Some(encoded))
+            .return_consumed_capacity(ReturnConsumedCapacity::Total);
         let request = match expect {
             Expect::Absent => request
                 .condition_expression("attribute_not_exists(#pk)")
@@ -298,8 +366,14 @@ impl OrderRepository for DynamoStore {
                 .expression_attribute_values(":v", AttributeValue::N(v.to_string())),
         };
         match request.send().await {
-            Ok(_) => Ok(PutOutcome::Written { version }),
-            Err(err) if is_conditional_failure(&err) => Ok(PutOutcome::Conflict),
+            Ok(output) => {
+                self.meter.add(output.consumed_capacity(), true);
+                Ok(PutOutcome::Written { version })
+            }
+            Err(err) if is_conditional_failure(&err) => {
+                self.meter.failed_conditional_writes.fetch_add(1, Ordering::Relaxed);
+                Ok(PutOutcome::Conflict)
+            }
             Err(err) => Err(backend("PutItem", err)),
         }
     }
@@ -389,5 +463,43 @@ impl SellerDirectory for DynamoStore {
             .into_iter()
             .map(|item| decode::<SellerItem>(item).map(|i| i.seller))
             .collect()
+    }
+}
+
+#[async_trait]
+impl CheckpointStore for DynamoStore {
+    async fn get_checkpoint(
+        &self,
+        seller: &SellerId,
+        marketplace: Marketplace,
+        stream: &str,
+    ) -> Result<Option<SyncCheckpoint>, StoreError> {
+        let item = self
+            .get_consistent(keys::checkpoint_partition(seller, marketplace), keys::checkpoint_sort_key(stream))
+            .await?;
+        item.map(|item| decode::<CheckpointItem>(item).map(|i| i.checkpoint)).transpose()
+    }
+
+    async fn put_checkpoint(
+        &self,
+        seller: &SellerId,
+        marketplace: Marketplace,
+        stream: &str,
+        checkpoint: &SyncCheckpoint,
+    ) -> Result<(), StoreError> {
+        let item = CheckpointItem {
+            pk: keys::checkpoint_partition(seller, marketplace),
+            sk: keys::checkpoint_sort_key(stream),
+            checkpoint: checkpoint.clone(),
+        };
+        let encoded = encode(&item.pk, &item)?;
+        self.client
+            .put_item()
+            .table_name(&self.config.table_name)
+            .set_item(Some(encoded))
+            .send()
+            .await
+            .map_err(|err| backend("PutItem", err))?;
+        Ok(())
     }
 }

@@ -10,7 +10,8 @@
 //!   per shard, merged oldest first;
 //! - feedback by seller, marketplace and date range: Query on the feedback partition;
 //! - rating snapshots by seller, marketplace and date range: Query on the rating partition;
-//! - all seller accounts: Query on the `SELLERS` partition.
+//! - all seller accounts: Query on the `SELLERS` partition;
+//! - the reconciliation checkpoint of a seller and marketplace: GetItem.
 
 pub mod dynamo;
 pub mod keys;
@@ -20,7 +21,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use thiserror::Error;
 
-use crate::domain::{Order, OrderId, SellerAccount, SellerId};
+use crate::domain::{Marketplace, Order, OrderId, SellerAccount, SellerId};
 
 pub use dynamo::{DynamoStore, StoreConfig};
 
@@ -91,6 +92,40 @@ pub trait DueReviewRequests: Send + Sync {
         now: DateTime<Utc>,
         limit: usize,
     ) -> Result<Vec<DueOrder>, StoreError>;
+}
+
+/// Where the reconciliation poll of one seller and marketplace stands.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SyncCheckpoint {
+    /// Every change up to this time has been recorded.
+    pub synced_until: DateTime<Utc>,
+    /// A run that stopped between pages: the page to continue with and the cutoff its query
+    /// runs to (which becomes `synced_until` once its last page is recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resume: Option<ResumePoint>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ResumePoint {
+    pub next_token: String,
+    pub cutoff: DateTime<Utc>,
+}
+
+#[async_trait]
+pub trait CheckpointStore: Send + Sync {
+    async fn get_checkpoint(
+        &self,
+        seller: &SellerId,
+        marketplace: Marketplace,
+        stream: &str,
+    ) -> Result<Option<SyncCheckpoint>, StoreError>;
+    async fn put_checkpoint(
+        &self,
+        seller: &SellerId,
+        marketplace: Marketplace,
+        stream: &str,
+        checkpoint: &SyncCheckpoint,
+    ) -> Result<(), StoreError>;
 }
 
 #[async_trait]

@@ -38,6 +38,7 @@ pub fn router(sim: Simulator) -> Router {
         .route("/auth/o2/token", post(lwa_token))
         .route("/orders/v0/orders", get(get_orders))
         .route("/orders/v0/orders/{order_id}", get(get_order))
+        .route("/orders/v0/orders/{order_id}/orderItems", get(get_order_items))
         .route("/solicitations/v1/orders/{order_id}", get(get_solicitation_actions))
         .route(
             "/solicitations/v1/orders/{order_id}/solicitations/productReviewAndSellerFeedback",
@@ -324,6 +325,31 @@ async fn get_order(State(state): State<Shared>, headers: HeaderMap, Path(order_i
     let order = state.world().orders.get(&(seller, order_id.clone())).map(|o| o.order.clone());
     let response = match order {
         Some(order) => with_headers(StatusCode::OK, json!({"payload": order}), Some(rate)),
+        None => error(StatusCode::NOT_FOUND, "NotFound", &format!("Order {order_id} not found."), "", Some(rate)),
+    };
+    record(&state, OP, response)
+}
+
+async fn get_order_items(State(state): State<Shared>, headers: HeaderMap, Path(order_id): Path<String>) -> Response {
+    const OP: Operation = Operation::GetOrderItems;
+    let (principal, rate) = admitted!(state, headers, OP);
+    let seller = seller!(state, OP, principal, rate);
+    let skus = state.world().orders.get(&(seller, order_id.clone())).map(|o| o.skus.clone());
+    let response = match skus {
+        Some(skus) => {
+            let items: Vec<Value> = skus
+                .iter()
+                .enumerate()
+                .map(|(n, sku)| {
+                    json!({"ASIN": format!("B0SIM{:05}", n + 1), "OrderItemId": format!("OIID{:08}", n + 1), "QuantityOrdered": 1, "SellerSKU": sku})
+                })
+                .collect();
+            with_headers(
+                StatusCode::OK,
+                json!({"payload": {"AmazonOrderId": order_id, "OrderItems": items}}),
+                Some(rate),
+            )
+        }
         None => error(StatusCode::NOT_FOUND, "NotFound", &format!("Order {order_id} not found."), "", Some(rate)),
     };
     record(&state, OP, response)

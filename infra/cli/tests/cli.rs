@@ -1,0 +1,84 @@
+//! The `autopilot` binary as an operator runs it.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+fn official() -> String {
+    let path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/notifications/order_change_official.json");
+    std::fs::read_to_string(path).unwrap()
+}
+
+fn run(args: &[&str], stdin: &str) -> (i32, String, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_autopilot"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    let output = child.wait_with_output().unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8(output.stdout).unwrap(),
+        String::from_utf8(output.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn prints_the_normalized_change_without_buyer_data() {
+    let (code, stdout, stderr) = run(&["notification", "-"], &official());
+    assert_eq!(code, 0, "{stderr}");
+    let change: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(change["order_id"], "903-8868176-2219830");
+    assert_eq!(change["seller_id"], "A3TH9S8BH6GOGM");
+    assert_eq!(change["status"], "Unshipped");
+    assert_eq!(change["buyer_cancel_requested"], true);
+    assert_eq!(change["changed_at"], "2022-11-29T19:42:04.284Z");
+    assert!(!stdout.contains("48110"), "no postal code in the output");
+}
+
+#[test]
+fn accepts_an_sqs_message_wrapping_the_notification() {
+    let wrapped = serde_json::json!({"MessageId": "m-1", "Body": official()}).to_string();
+    let (code, stdout, stderr) = run(&["notification", "-"], &wrapped);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("903-8868176-2219830"));
+}
+
+#[test]
+fn reads_a_file() {
+    let path = std::env::temp_dir().join(format!("autopilot-cli-{}.json", std::process::id()));
+    std::fs::write(&path, official()).unwrap();
+    let (code, stdout, _) = run(&["notification", path.to_str().unwrap()], "");
+    std::fs::remove_file(&path).unwrap();
+    assert_eq!(code, 0);
+    assert!(stdout.contains("\"marketplace\": \"ATVPDKIKX0DER\""), "{stdout}");
+}
+
+#[test]
+fn names_the_bad_field_and_exits_non_zero() {
+    let mut bad: serde_json::Value = serde_json::from_str(&official()).unwrap();
+    bad["Payload"]["OrderChangeNotification"]["Summary"]["PurchaseDate"] = serde_json::json!("yesterday");
+    let (code, stdout, stderr) = run(&["notification", "-"], &bad.to_string());
+    assert_eq!(code, 1);
+    assert!(stdout.is_empty());
+    assert!(stderr.contains("Payload.OrderChangeNotification.Summary.PurchaseDate"), "{stderr}");
+
+    let (code, _, stderr) = run(&["notification", "-"], "{\"Payload\": 1}");
+    assert_eq!(code, 1);
+    assert!(stderr.contains("NotificationType"), "{stderr}");
+
+    let (code, _, stderr) = run(&["notification", "/no/such/file.json"], "");
+    assert_eq!(code, 1);
+    assert!(stderr.contains("/no/such/file.json"), "{stderr}");
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let (code, _, stderr) = run(&["frobnicate"], "");
+    assert_eq!(code, 2);
+    assert!(stderr.contains("usage"));
+}

@@ -1,0 +1,262 @@
+//! The demo's story, stage by stage.
+
+use std::collections::BTreeMap;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration as StdDuration;
+
+use autopilot_shared::capture::{OrderRecorder, SyncSettings};
+use autopilot_shared::domain::{
+    Clock, EmailAddress, Marketplace, OrderId, ReviewRequest, ReviewRequestPolicy, SellerAccount, SellerId,
+};
+use autopilot_shared::spapi::{ApiOrder, SecretsManagerCredentials, SpApi, SpApiConfig, UsagePlans};
+use autopilot_shared::store::{DynamoStore, OrderRepository, SellerDirectory, StoreConfig};
+use chrono::{DateTime, Duration, Utc};
+use order_events::MessageOutcome;
+use spapi_sim::{DeliveryOptions, SimOrder, Simulator};
+use tokio::time::Instant;
+
+const CLIENT_ID: &str = "amzn1.application-oa2-client.feedbackautopilotdemo";
+const CLIENT_SECRET: &str = "amzn1.oa2-cs.v1.demo-secret";
+const REFRESH_TOKEN: &str = "Atzr|demo-refresh-token";
+const SELLER: &str = "A2DEMOSELLER01";
+/// The simulator answers getOrders once a minute at Amazon's pace; the demo runs it 60x faster.
+const RATE_SCALE: f64 = 60.0;
+
+fn e<E: std::fmt::Display>(context: &'static str) -> impl Fn(E) -> String {
+    move |err| format!("{context}: {err}")
+}
+
+fn deadline(seconds: u64) -> Instant {
+    Instant::now() + StdDuration::from_secs(seconds)
+}
+
+fn demo_seller() -> Result<SellerAccount, String> {
+    let marketplaces = vec![Marketplace::Us];
+    Ok(SellerAccount {
+        seller_id: SellerId::parse(SELLER).map_err(e("seller id"))?,
+        display_name: "Demo Outdoor Gear".into(),
+        review_requests: ReviewRequestPolicy::for_marketplaces(&marketplaces),
+        marketplaces,
+        alert_recipients: vec![EmailAddress::parse("owner@demo-outdoor.example").map_err(e("e-mail"))?],
+        alert_delivery: Default::default(),
+        credentials_secret: format!("feedback-autopilot/sellers/{SELLER}"),
+    })
+}
+
+/// One order of the demo week: bought on `day`, shipped a day later unless canceled.
+fn sim_order(n: u32, purchased: DateTime<Utc>, status: &str) -> SimOrder {
+    SimOrder {
+        seller_id: SELLER.into(),
+        order: ApiOrder {
+            amazon_order_id: format!("113-{:07}-{:07}", 4_200_000 + n, 9_100_000 + n * 37),
+            purchase_date: purchased,
+            last_update_date: purchased,
+            order_status: status.into(),
+            fulfillment_channel: Some(if n.is_multiple_of(2) { "AFN" } else { "MFN" }.into()),
+            marketplace_id: Some(Marketplace::Us.id().into()),
+            order_type: Some("StandardOrder".into()),
+            earliest_delivery_date: Some(purchased + Duration::days(2)),
+            latest_delivery_date: Some(purchased + Duration::days(4)),
+            is_business_order: Some(n == 5),
+            is_replacement_order: Some(false),
+            is_prime: Some(n.is_multiple_of(3)),
+        },
+        skus: vec![format!("TENT-{}", 100 + n % 4)],
+        destination_postal_code: Some(format!("9810{}", n % 10)),
+        buyer_requested_cancel: false,
+        omit_delivery_dates_in_notifications: n % 3 == 1,
+        solicitation_eligible: true,
+    }
+}
+
+pub async fn run(dynamodb_endpoint: &str, aws_endpoint: &str, table: &str, out: &Path) -> Result<(), String> {
+    let aws = autopilot_shared::aws::local(aws_endpoint).await;
+    let sqs = aws_sdk_sqs::Client::new(&aws);
+    let start: DateTime<Utc> = "2026-03-02T08:00:00Z".parse().map_err(e("start time"))?;
+    let simulator = Simulator::new(start, UsagePlans::scaled(RATE_SCALE), Some(sqs.clone()));
+    let sim = simulator.start(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).await.map_err(e("simulator"))?;
+    let clock = sim.simulator.clock();
+    println!(
+        "== Local stack: DynamoDB Local {dynamodb_endpoint}, moto {aws_endpoint}, SP-API simulator {}",
+        sim.base_url()
+    );
+    println!("   simulated time starts {start}; SP-API usage plans run {RATE_SCALE}x faster than Amazon's");
+
+    let store = DynamoStore::connect(
+        &autopilot_shared::aws::local(dynamodb_endpoint).await,
+        StoreConfig::new(table),
+        clock.clone(),
+    );
+    store.delete_table_if_exists().await.map_err(e("reset table"))?;
+    store.create_table_if_missing().await.map_err(e("create table"))?;
+
+    // -- onboarding
+    let seller = demo_seller()?;
+    store.put_seller(&seller).await.map_err(e("save seller"))?;
+    sim.simulator.register_application(CLIENT_ID, CLIENT_SECRET);
+    sim.simulator.register_seller(SELLER, REFRESH_TOKEN);
+    let secrets = aws_sdk_secretsmanager::Client::new(&aws);
+    let secret =
+        serde_json::json!({"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "refresh_token": REFRESH_TOKEN})
+            .to_string();
+    if secrets.create_secret().name(&seller.credentials_secret).secret_string(&secret).send().await.is_err() {
+        secrets
+            .put_secret_value()
+            .secret_id(&seller.credentials_secret)
+            .secret_string(&secret)
+            .send()
+            .await
+            .map_err(e("store credentials"))?;
+    }
+    let queue_url = sqs
+        .create_queue()
+        .queue_name("feedback-autopilot-demo-order-events")
+        .send()
+        .await
+        .map_err(e("create queue"))?
+        .queue_url
+        .unwrap_or_default();
+    let _ = sqs.purge_queue().queue_url(&queue_url).send().await;
+    let queue_arn = format!(
+        "arn:aws:sqs:{}:123456789012:feedback-autopilot-demo-order-events",
+        autopilot_shared::aws::LOCAL_REGION
+    );
+    let mut config = SpApiConfig::local(&sim.base_url());
+    config.usage_plans = UsagePlans::scaled(RATE_SCALE);
+    let api = Arc::new(SpApi::new(config, Arc::new(SecretsManagerCredentials::new(&aws)), clock.clone()));
+    let seller_api = api.seller(&seller, Marketplace::Us.region()).await.map_err(e("SP-API client"))?;
+    let destination = seller_api
+        .create_destination("feedback-autopilot-demo", &queue_arn, deadline(10))
+        .await
+        .map_err(e("createDestination"))?;
+    seller_api
+        .create_subscription("ORDER_CHANGE", &destination.destination_id, deadline(10))
+        .await
+        .map_err(e("createSubscription"))?;
+    println!(
+        "\n== Onboarding: seller {} ({}), credentials in Secrets Manager ({}), ORDER_CHANGE -> {}",
+        seller.seller_id, seller.display_name, seller.credentials_secret, queue_arn
+    );
+    println!(
+        "   policy: review requests {} days after the latest delivery estimate",
+        seller.review_requests.delay_days
+    );
+
+    // -- a week of orders on Amazon
+    let mut changes = 0;
+    for n in 0..12u32 {
+        let purchased = start + Duration::hours(i64::from(n) * 13);
+        clock.set(purchased);
+        let mut order = sim_order(n, purchased, "Unshipped");
+        sim.simulator.upsert_order(order.clone());
+        changes += 1;
+        match n {
+            3 => {
+                order.order.order_status = "Canceled".into();
+                order.order.last_update_date = purchased + Duration::hours(3);
+            }
+            8 => {
+                order.buyer_requested_cancel = true;
+                order.order.last_update_date = purchased + Duration::hours(2);
+            }
+            _ => {
+                order.order.order_status = "Shipped".into();
+                order.order.last_update_date = purchased + Duration::hours(20);
+            }
+        }
+        clock.set(order.order.last_update_date);
+        sim.simulator.upsert_order(order);
+        changes += 1;
+    }
+    clock.set(start + Duration::days(7));
+    println!(
+        "\n== A simulated week on Amazon: 12 orders, {changes} order changes (1 canceled, 1 buyer cancel request)"
+    );
+
+    // -- notifications arrive: at least once, out of order, some lost
+    let delivery = sim
+        .simulator
+        .deliver_notifications(&DeliveryOptions { duplicate_share: 0.25, shuffle: true, drop_share: 0.15 })
+        .await
+        .map_err(e("deliver notifications"))?;
+    println!(
+        "   Amazon delivered {} ORDER_CHANGE messages to SQS ({} duplicates, shuffled, {} lost in an outage)",
+        delivery.sent, delivery.duplicates, delivery.dropped
+    );
+
+    // -- order-events: the Lambda's work, batch by batch
+    let recorder = OrderRecorder::new(Arc::new(store.clone()), Arc::new(store.clone()));
+    let mut tally: BTreeMap<String, u32> = BTreeMap::new();
+    loop {
+        let received = sqs
+            .receive_message()
+            .queue_url(&queue_url)
+            .max_number_of_messages(10)
+            .send()
+            .await
+            .map_err(e("receive"))?;
+        let messages = received.messages.unwrap_or_default();
+        if messages.is_empty() {
+            break;
+        }
+        for message in messages {
+            let outcome = order_events::handle_message(&recorder, message.body()).await;
+            let key = match outcome {
+                Ok(MessageOutcome::Recorded(outcome)) => outcome.name().to_string(),
+                Ok(MessageOutcome::Ignored { notification_type }) => format!("ignored {notification_type}"),
+                Err(err) => format!("failed: {err}"),
+            };
+            *tally.entry(key).or_default() += 1;
+            if let Some(handle) = message.receipt_handle() {
+                sqs.delete_message().queue_url(&queue_url).receipt_handle(handle).send().await.map_err(e("delete"))?;
+            }
+        }
+    }
+    let tally: Vec<String> = tally.iter().map(|(k, v)| format!("{v} {k}")).collect();
+    println!("\n== order-events handler: {}", tally.join(", "));
+
+    // -- order-sync: the scheduled poll recovers what the outage lost
+    let deps = order_sync::Deps {
+        api: api.clone(),
+        orders: Arc::new(store.clone()),
+        sellers: Arc::new(store.clone()),
+        checkpoints: Arc::new(store.clone()),
+        clock: clock.clone(),
+        settings: SyncSettings { initial_lookback: Duration::days(14) },
+    };
+    let summary = order_sync::handle(&deps, deadline(60)).await.map_err(e("order sync"))?;
+    println!(
+        "== order-sync poll: {} page(s), {} orders seen, {} recorded or updated (changes lost in the outage, delivery dates the notifications left out)",
+        summary.pages, summary.orders_seen, summary.recorded
+    );
+
+    println!("\n== Orders recorded (no buyer data kept) at {}:", clock.now().format("%Y-%m-%d %H:%M"));
+    for n in 0..12u32 {
+        let order_id = OrderId::parse(sim_order(n, start, "Unshipped").order.amazon_order_id).map_err(e("order id"))?;
+        let Some(order) = store.get_order(&seller.seller_id, &order_id).await.map_err(e("read order"))? else {
+            println!("   {order_id}  MISSING");
+            continue;
+        };
+        let order = order.value;
+        let state = match &order.review_request {
+            ReviewRequest::Pending { due_at, needs_delivery_dates: false } => {
+                format!("review request due {}", due_at.format("%Y-%m-%d %H:%M"))
+            }
+            ReviewRequest::Pending { due_at, needs_delivery_dates: true } => {
+                format!("review request due {} (delivery dates to fetch first)", due_at.format("%Y-%m-%d %H:%M"))
+            }
+            ReviewRequest::Skipped { reason, .. } => format!("no review request: {}", reason.code()),
+            other => other.state_name().replace('_', " "),
+        };
+        println!("   {}  {:?}  {:<10} {}", order.order_id, order.fulfillment, format!("{:?}", order.status), state);
+    }
+
+    std::fs::create_dir_all(out.join("mail")).map_err(|err| format!("create {}: {err}", out.display()))?;
+    println!(
+        "\n== Seller e-mails sent: none yet (alerts arrive with a later stage; they will be written to {})",
+        out.join("mail").display()
+    );
+    Ok(())
+}

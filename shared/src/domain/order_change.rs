@@ -1,0 +1,280 @@
+//! An order change, whichever way it arrived (ORDER_CHANGE notification or the reconciliation
+//! poll), and the pure rule that folds it into the recorded order.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::ids::{OrderId, SellerId};
+use super::marketplace::Marketplace;
+use super::order::{DeliveryWindow, FulfillmentChannel, Order, OrderStatus};
+use super::review_request::{ReviewRequest, SkipReason, SolicitationWindow};
+use super::seller::ReviewRequestPolicy;
+
+/// Where a change came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeSource {
+    Notification,
+    Reconciliation,
+}
+
+/// What Amazon says an order looks like as of `changed_at`. No buyer personal data: the
+/// adapters that build it never read the postal code, names or addresses.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrderChange {
+    pub seller_id: SellerId,
+    pub marketplace: Marketplace,
+    pub order_id: OrderId,
+    pub status: OrderStatus,
+    pub fulfillment: FulfillmentChannel,
+    pub purchase_date: DateTime<Utc>,
+    #[serde(default)]
+    pub delivery: DeliveryWindow,
+    /// Amazon's time of the change (`OrderChangeTrigger.TimeOfOrderChange`, or the order's
+    /// `LastUpdateDate` when polled): what orders changes, not the time they arrive.
+    pub changed_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub programs: Vec<String>,
+    /// Empty when the source does not list items (getOrders): the recorded SKUs stay.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skus: Vec<String>,
+    #[serde(default)]
+    pub buyer_cancel_requested: bool,
+    pub source: ChangeSource,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notification_id: Option<String>,
+}
+
+/// What applying a change does to the record.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ChangeEffect {
+    /// Write this order.
+    Record(Box<Order>),
+    /// The record already reflects a newer change: nothing to do.
+    Stale,
+    /// The same change again (a duplicate delivery): nothing to do.
+    Duplicate,
+}
+
+/// Fold `change` into `existing` (if any) for a seller with `policy`.
+///
+/// - Changes are ordered by Amazon's change time; an older one never overwrites a newer record,
+///   and an equal one with the same content is a duplicate.
+/// - Delivery dates and SKUs that a change leaves out are kept from the record.
+/// - The review request follows the order: scheduled once shipped (due at the seller's delay
+///   after the latest delivery estimate, clamped into Amazon's window; without dates it is due
+///   after the delay from the change and marked to fetch them), skipped when canceled,
+///   unfulfillable or the buyer asked to cancel. Final states and claimed requests are left to
+///   their owner, except that a cancellation still excludes a claimed request.
+pub fn apply_change(existing: Option<&Order>, change: &OrderChange, policy: &ReviewRequestPolicy) -> ChangeEffect {
+    if let Some(current) = existing {
+        if change.changed_at < current.last_changed_at {
+            return ChangeEffect::Stale;
+        }
+        if change.changed_at == current.last_changed_at && same_facts(current, change) {
+            return ChangeEffect::Duplicate;
+        }
+    }
+    let delivery = DeliveryWindow {
+        earliest: change.delivery.earliest.or(existing.and_then(|o| o.delivery.earliest)),
+        latest: change.delivery.latest.or(existing.and_then(|o| o.delivery.latest)),
+    };
+    // Item-level notifications list only the items that changed: SKUs accumulate.
+    let mut skus = existing.map(|o| o.skus.clone()).unwrap_or_default();
+    for sku in &change.skus {
+        if !skus.contains(sku) {
+            skus.push(sku.clone());
+        }
+    }
+    let buyer_cancel_requested = change.buyer_cancel_requested;
+    let current_request = existing.map(|o| o.review_request.clone()).unwrap_or(ReviewRequest::AwaitingShipment);
+    let review_request = next_review_request(&current_request, change, &delivery, policy);
+    let order = Order {
+        seller_id: change.seller_id.clone(),
+        marketplace: change.marketplace,
+        order_id: change.order_id.clone(),
+        status: change.status,
+        fulfillment: change.fulfillment,
+        purchase_date: change.purchase_date,
+        delivery,
+        last_changed_at: change.changed_at,
+        order_type: change.order_type.clone().or(existing.and_then(|o| o.order_type.clone())),
+        programs: change.programs.clone(),
+        skus,
+        buyer_cancel_requested,
+        review_request,
+    };
+    if existing == Some(&order) {
+        return ChangeEffect::Duplicate;
+    }
+    ChangeEffect::Record(Box::new(order))
+}
+
+fn same_facts(current: &Order, change: &OrderChange) -> bool {
+    current.status == change.status
+        && current.buyer_cancel_requested == change.buyer_cancel_requested
+        && (change.delivery.earliest.is_none() || change.delivery.earliest == current.delivery.earliest)
+        && (change.delivery.latest.is_none() || change.delivery.latest == current.delivery.latest)
+        && change.skus.iter().all(|sku| current.skus.contains(sku))
+}
+
+fn next_review_request(
+    current: &ReviewRequest,
+    change: &OrderChange,
+    delivery: &DeliveryWindow,
+    policy: &ReviewRequestPolicy,
+) -> ReviewRequest {
+    if current.is_final() {
+        return current.clone();
+    }
+    let exclusion = if change.status.is_dead() {
+        Some(SkipReason::Canceled)
+    } else if change.buyer_cancel_requested {
+        Some(SkipReason::BuyerRequestedCancel)
+    } else {
+        None
+    };
+    if let Some(reason) = exclusion {
+        return current.skip(reason, change.changed_at).unwrap_or_else(|_| current.clone());
+    }
+    if matches!(current, ReviewRequest::Claimed { .. }) {
+        return current.clone();
+    }
+    if !change.status.is_shipped() {
+        // Not (fully) shipped, or no longer shipped: nothing to ask for until it is. Deciding
+        // from the newest change alone keeps the outcome independent of delivery order.
+        return ReviewRequest::AwaitingShipment;
+    }
+    let (due_at, needs_delivery_dates) = match (SolicitationWindow::for_delivery(delivery), delivery.known()) {
+        (Some(window), Some((_, latest))) => (window.due_time(latest, policy.delay()), false),
+        _ => (change.changed_at + policy.delay(), true),
+    };
+    current.schedule(due_at, needs_delivery_dates).unwrap_or_else(|_| current.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Duration;
+
+    use super::*;
+
+    fn t(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    fn change(status: OrderStatus, changed_at: &str) -> OrderChange {
+        OrderChange {
+            seller_id: SellerId::parse("A3TH9S8BH6GOGM").unwrap(),
+            marketplace: Marketplace::Us,
+            order_id: OrderId::parse("903-8868176-2219830").unwrap(),
+            status,
+            fulfillment: FulfillmentChannel::Mfn,
+            purchase_date: t("2026-03-01T10:00:00Z"),
+            delivery: DeliveryWindow::new(t("2026-03-03T00:00:00Z"), t("2026-03-05T00:00:00Z")),
+            changed_at: t(changed_at),
+            order_type: Some("StandardOrder".into()),
+            programs: vec![],
+            skus: vec!["SKU-1".into()],
+            buyer_cancel_requested: false,
+            source: ChangeSource::Notification,
+            notification_id: None,
+        }
+    }
+
+    fn policy() -> ReviewRequestPolicy {
+        ReviewRequestPolicy::for_marketplaces(&[Marketplace::Us])
+    }
+
+    fn record(effect: ChangeEffect) -> Order {
+        match effect {
+            ChangeEffect::Record(order) => *order,
+            other => panic!("expected a record, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_shipped_order_is_scheduled_at_the_delay_after_latest_delivery() {
+        let order = record(apply_change(None, &change(OrderStatus::Shipped, "2026-03-02T00:00:00Z"), &policy()));
+        assert_eq!(
+            order.review_request,
+            ReviewRequest::Pending { due_at: t("2026-03-12T00:00:00Z"), needs_delivery_dates: false }
+        );
+    }
+
+    #[test]
+    fn without_dates_the_request_is_marked_to_fetch_them() {
+        let mut c = change(OrderStatus::Shipped, "2026-03-02T00:00:00Z");
+        c.delivery = DeliveryWindow::default();
+        let order = record(apply_change(None, &c, &policy()));
+        assert_eq!(
+            order.review_request,
+            ReviewRequest::Pending { due_at: t("2026-03-09T00:00:00Z"), needs_delivery_dates: true }
+        );
+    }
+
+    #[test]
+    fn unshipped_orders_wait_and_cancellations_are_excluded() {
+        let unshipped = record(apply_change(None, &change(OrderStatus::Unshipped, "2026-03-01T11:00:00Z"), &policy()));
+        assert_eq!(unshipped.review_request, ReviewRequest::AwaitingShipment);
+        let canceled =
+            record(apply_change(Some(&unshipped), &change(OrderStatus::Canceled, "2026-03-01T12:00:00Z"), &policy()));
+        assert!(matches!(canceled.review_request, ReviewRequest::Skipped { reason: SkipReason::Canceled, .. }));
+        let mut cancel_request = change(OrderStatus::Unshipped, "2026-03-01T12:00:00Z");
+        cancel_request.buyer_cancel_requested = true;
+        let requested = record(apply_change(Some(&unshipped), &cancel_request, &policy()));
+        assert!(matches!(
+            requested.review_request,
+            ReviewRequest::Skipped { reason: SkipReason::BuyerRequestedCancel, .. }
+        ));
+    }
+
+    #[test]
+    fn older_changes_never_overwrite_newer_ones_and_duplicates_change_nothing() {
+        let shipped = record(apply_change(None, &change(OrderStatus::Shipped, "2026-03-02T00:00:00Z"), &policy()));
+        assert_eq!(
+            apply_change(Some(&shipped), &change(OrderStatus::Unshipped, "2026-03-01T11:00:00Z"), &policy()),
+            ChangeEffect::Stale
+        );
+        assert_eq!(
+            apply_change(Some(&shipped), &change(OrderStatus::Shipped, "2026-03-02T00:00:00Z"), &policy()),
+            ChangeEffect::Duplicate
+        );
+    }
+
+    #[test]
+    fn dates_and_skus_left_out_are_kept() {
+        let shipped = record(apply_change(None, &change(OrderStatus::Shipped, "2026-03-02T00:00:00Z"), &policy()));
+        let mut later = change(OrderStatus::Shipped, "2026-03-02T05:00:00Z");
+        later.delivery = DeliveryWindow::default();
+        later.skus.clear();
+        later.source = ChangeSource::Reconciliation;
+        match apply_change(Some(&shipped), &later, &policy()) {
+            ChangeEffect::Record(order) => {
+                assert_eq!(order.delivery, shipped.delivery);
+                assert_eq!(order.skus, shipped.skus);
+                assert_eq!(order.review_request, shipped.review_request);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn final_and_claimed_requests_are_left_alone_but_cancellation_wins_over_a_claim() {
+        let now = t("2026-03-12T00:00:00Z");
+        let mut order = record(apply_change(None, &change(OrderStatus::Shipped, "2026-03-02T00:00:00Z"), &policy()));
+        order.review_request = order.review_request.claim("d1", now, Duration::minutes(5)).unwrap();
+        let touched =
+            record(apply_change(Some(&order), &change(OrderStatus::Shipped, "2026-03-03T00:00:00Z"), &policy()));
+        assert_eq!(touched.review_request, order.review_request);
+        let canceled =
+            record(apply_change(Some(&order), &change(OrderStatus::Canceled, "2026-03-03T00:00:00Z"), &policy()));
+        assert!(matches!(canceled.review_request, ReviewRequest::Skipped { .. }));
+
+        order.review_request = ReviewRequest::Sent { sent_at: now, sent_earlier: false };
+        let after =
+            record(apply_change(Some(&order), &change(OrderStatus::Canceled, "2026-03-20T00:00:00Z"), &policy()));
+        assert_eq!(after.review_request, order.review_request, "sent stays sent");
+    }
+}

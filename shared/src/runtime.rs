@@ -1,0 +1,72 @@
+//! What every Lambda's `main` needs: configuration from the environment, SDK configuration and
+//! JSON logs.
+
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum ConfigError {
+    #[error("environment variable {0} is not set")]
+    Missing(&'static str),
+    #[error("environment variable {name}: {message}")]
+    Invalid { name: &'static str, message: String },
+}
+
+/// The deployment's settings, from the environment the template sets.
+#[derive(Debug, Clone)]
+pub struct RuntimeConfig {
+    /// `AUTOPILOT_TABLE`
+    pub table: String,
+    /// `AUTOPILOT_DYNAMODB_ENDPOINT`: DynamoDB Local instead of AWS (local runs only).
+    pub dynamodb_endpoint: Option<String>,
+    /// `AUTOPILOT_AWS_ENDPOINT`: moto instead of AWS for SQS, SES, EventBridge, Secrets Manager.
+    pub aws_endpoint: Option<String>,
+    /// `AUTOPILOT_SPAPI_ENDPOINT`: the simulator instead of Amazon.
+    pub spapi_endpoint: Option<String>,
+}
+
+impl RuntimeConfig {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let optional = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        Ok(Self {
+            table: optional("AUTOPILOT_TABLE").ok_or(ConfigError::Missing("AUTOPILOT_TABLE"))?,
+            dynamodb_endpoint: optional("AUTOPILOT_DYNAMODB_ENDPOINT"),
+            aws_endpoint: optional("AUTOPILOT_AWS_ENDPOINT"),
+            spapi_endpoint: optional("AUTOPILOT_SPAPI_ENDPOINT"),
+        })
+    }
+
+    pub async fn dynamodb_sdk(&self) -> aws_config::SdkConfig {
+        match &self.dynamodb_endpoint {
+            Some(endpoint) => crate::aws::local(endpoint).await,
+            None => crate::aws::from_env().await,
+        }
+    }
+
+    pub async fn aws_sdk(&self) -> aws_config::SdkConfig {
+        match &self.aws_endpoint {
+            Some(endpoint) => crate::aws::local(endpoint).await,
+            None => crate::aws::from_env().await,
+        }
+    }
+
+    pub fn spapi_config(&self) -> crate::spapi::SpApiConfig {
+        match &self.spapi_endpoint {
+            Some(endpoint) => crate::spapi::SpApiConfig::local(endpoint),
+            None => crate::spapi::SpApiConfig::default(),
+        }
+    }
+}
+
+/// JSON logs for CloudWatch, filtered by `RUST_LOG` (default `info`).
+pub fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(filter)
+        .with_current_span(false)
+        .with_ansi(false)
+        .without_time()
+        .with_target(false)
+        .try_init();
+}

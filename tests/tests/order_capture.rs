@@ -1,0 +1,266 @@
+//! Order capture against DynamoDB Local: ORDER_CHANGE messages through the order-events
+//! handler (the official example and its variants), and the getOrders reconciliation poll
+//! through the order-sync handler against the simulator.
+
+use std::sync::Arc;
+
+use autopilot_shared::capture::{OrderRecorder, RecordOutcome, SyncSettings};
+use autopilot_shared::domain::{
+    Clock, ManualClock, Marketplace, OrderId, OrderStatus, ReviewRequest, SellerAccount, SellerId, SkipReason,
+};
+use autopilot_shared::spapi::{Operation, UsagePlan, UsagePlans};
+use autopilot_shared::store::{CheckpointStore, DynamoStore, OrderRepository, SellerDirectory};
+use autopilot_tests::fixtures::{at, seller};
+use autopilot_tests::sim::{deadline_in, sim_harness, sim_order};
+use autopilot_tests::{dynamodb_client, fresh_store, workspace_root};
+use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
+use chrono::Duration;
+use order_events::{MessageError, MessageOutcome, handle_batch, handle_message};
+use serde_json::{Value, json};
+
+const OFFICIAL_SELLER: &str = "A3TH9S8BH6GOGM";
+const OFFICIAL_ORDER: &str = "903-8868176-2219830";
+
+fn official() -> Value {
+    let path = workspace_root().join("tests/fixtures/notifications/order_change_official.json");
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// The official example turned into a plain shipped order change at `changed_at`.
+fn shipped(changed_at: &str) -> Value {
+    let mut n = official();
+    let change = &mut n["Payload"]["OrderChangeNotification"];
+    change["OrderChangeType"] = json!("OrderStatusChange");
+    change["OrderChangeTrigger"] = json!({"TimeOfOrderChange": changed_at, "ChangeReason": "Shipped"});
+    change["Summary"]["OrderStatus"] = json!("Shipped");
+    change["Summary"]["OrderItems"][0]["IsBuyerRequestedCancel"] = json!(false);
+    n
+}
+
+async fn setup() -> (DynamoStore, OrderRecorder, SellerAccount) {
+    let clock = Arc::new(ManualClock::new(at("2022-12-01T00:00:00Z")));
+    let store = fresh_store(clock, |_| {}).await;
+    let mut account = seller(1);
+    account.seller_id = SellerId::parse(OFFICIAL_SELLER).unwrap();
+    account.marketplaces = vec![Marketplace::Us];
+    store.put_seller(&account).await.unwrap();
+    let recorder = OrderRecorder::new(Arc::new(store.clone()), Arc::new(store.clone()));
+    (store, recorder, account)
+}
+
+fn message(id: &str, body: &Value) -> SqsMessage {
+    let mut m = SqsMessage::default();
+    m.message_id = Some(id.to_string());
+    m.body = Some(body.to_string());
+    m
+}
+
+async fn stored(store: &DynamoStore) -> autopilot_shared::domain::Order {
+    let seller = SellerId::parse(OFFICIAL_SELLER).unwrap();
+    store.get_order(&seller, &OrderId::parse(OFFICIAL_ORDER).unwrap()).await.unwrap().expect("order recorded").value
+}
+
+#[tokio::test]
+async fn the_official_example_is_recorded_as_a_buyer_cancel_request() {
+    let (store, recorder, _) = setup().await;
+    let outcome = handle_message(&recorder, Some(&official().to_string())).await.unwrap();
+    assert_eq!(outcome, MessageOutcome::Recorded(RecordOutcome::Created));
+    let order = stored(&store).await;
+    assert_eq!(order.status, OrderStatus::Unshipped);
+    assert!(order.buyer_cancel_requested);
+    assert_eq!(order.skus, vec!["SellerSKUID1".to_string()]);
+    assert_eq!(order.programs, vec!["Business".to_string()]);
+    assert_eq!(order.delivery.latest, Some(at("2022-12-07T19:42:04.284Z")));
+    assert!(matches!(order.review_request, ReviewRequest::Skipped { reason: SkipReason::BuyerRequestedCancel, .. }));
+}
+
+#[tokio::test]
+async fn no_buyer_personal_data_is_stored() {
+    let (store, recorder, _) = setup().await;
+    handle_message(&recorder, Some(&shipped("2022-11-29T19:42:04.284Z").to_string())).await.unwrap();
+    // Test-only Scan: look at every attribute of every item.
+    let items =
+        dynamodb_client().await.scan().table_name(&store.config().table_name).send().await.unwrap().items.unwrap();
+    let dump = format!("{items:?}");
+    assert!(dump.contains(OFFICIAL_ORDER));
+    assert!(!dump.contains("48110"), "the postal code must not be stored: {dump}");
+    assert!(!dump.to_lowercase().contains("postal"), "{dump}");
+}
+
+#[tokio::test]
+async fn a_shipped_order_is_scheduled_and_duplicates_and_older_changes_change_nothing() {
+    let (store, recorder, _) = setup().await;
+    let body = shipped("2022-11-29T19:42:04.284Z").to_string();
+    assert_eq!(handle_message(&recorder, Some(&body)).await.unwrap(), MessageOutcome::Recorded(RecordOutcome::Created));
+    let first = stored(&store).await;
+    // 7 days after the latest delivery estimate, inside Amazon's window
+    assert_eq!(
+        first.review_request,
+        ReviewRequest::Pending { due_at: at("2022-12-14T19:42:04.284Z"), needs_delivery_dates: false }
+    );
+    assert_eq!(
+        handle_message(&recorder, Some(&body)).await.unwrap(),
+        MessageOutcome::Recorded(RecordOutcome::Duplicate)
+    );
+
+    let mut older = official();
+    older["Payload"]["OrderChangeNotification"]["OrderChangeTrigger"]["TimeOfOrderChange"] =
+        json!("2022-11-01T00:00:00Z");
+    assert_eq!(
+        handle_message(&recorder, Some(&older.to_string())).await.unwrap(),
+        MessageOutcome::Recorded(RecordOutcome::Stale)
+    );
+    assert_eq!(stored(&store).await, first);
+}
+
+#[tokio::test]
+async fn missing_delivery_dates_mark_the_request_to_fetch_them() {
+    let (store, recorder, _) = setup().await;
+    let mut n = shipped("2022-11-29T19:42:04.284Z");
+    let summary = n["Payload"]["OrderChangeNotification"]["Summary"].as_object_mut().unwrap();
+    summary.remove("EarliestDeliveryDate");
+    summary.remove("LatestDeliveryDate");
+    handle_message(&recorder, Some(&n.to_string())).await.unwrap();
+    let order = stored(&store).await;
+    assert_eq!(order.delivery.latest, None);
+    assert_eq!(
+        order.review_request,
+        ReviewRequest::Pending { due_at: at("2022-12-06T19:42:04.284Z"), needs_delivery_dates: true }
+    );
+}
+
+#[tokio::test]
+async fn item_level_notifications_add_their_skus() {
+    let (store, recorder, _) = setup().await;
+    handle_message(&recorder, Some(&shipped("2022-11-29T19:42:04.284Z").to_string())).await.unwrap();
+    let mut item = shipped("2022-11-29T20:00:00Z");
+    let change = &mut item["Payload"]["OrderChangeNotification"];
+    change["NotificationLevel"] = json!("OrderItemLevel");
+    change["Summary"]["OrderItems"][0]["SellerSKU"] = json!("SellerSKUID2");
+    assert_eq!(
+        handle_message(&recorder, Some(&item.to_string())).await.unwrap(),
+        MessageOutcome::Recorded(RecordOutcome::Updated)
+    );
+    assert_eq!(stored(&store).await.skus, vec!["SellerSKUID1".to_string(), "SellerSKUID2".to_string()]);
+}
+
+#[tokio::test]
+async fn unknown_fields_and_a_null_postal_code_are_accepted() {
+    let (_store, recorder, _) = setup().await;
+    let mut n = shipped("2022-11-29T19:42:04.284Z");
+    n["SomethingNew"] = json!({"nested": [1, 2, 3]});
+    n["Payload"]["OrderChangeNotification"]["Summary"]["DestinationPostalCode"] = Value::Null;
+    n["Payload"]["OrderChangeNotification"]["Summary"]["FutureField"] = json!("x");
+    assert_eq!(
+        handle_message(&recorder, Some(&n.to_string())).await.unwrap(),
+        MessageOutcome::Recorded(RecordOutcome::Created)
+    );
+}
+
+#[tokio::test]
+async fn a_batch_reports_only_its_bad_messages_as_failures() {
+    let (store, recorder, _) = setup().await;
+    let mut bad_status = shipped("2022-11-29T19:42:04.284Z");
+    bad_status["Payload"]["OrderChangeNotification"]["Summary"]["OrderStatus"] = json!("Teleported");
+    let mut bad_order_id = shipped("2022-11-29T19:42:04.284Z");
+    bad_order_id["Payload"]["OrderChangeNotification"]["AmazonOrderId"] = json!("12345");
+    let mut unknown_seller = shipped("2022-11-29T19:42:04.284Z");
+    unknown_seller["Payload"]["OrderChangeNotification"]["SellerId"] = json!("AUNKNOWNSELLER");
+    let report_finished = json!({"NotificationType": "REPORT_PROCESSING_FINISHED", "Payload": {}});
+
+    let mut not_json = SqsMessage::default();
+    not_json.message_id = Some("m-not-json".into());
+    not_json.body = Some("{not json".into());
+    let mut event = SqsEvent::default();
+    event.records = vec![
+        message("m-good", &shipped("2022-11-29T19:42:04.284Z")),
+        message("m-bad-status", &bad_status),
+        not_json,
+        message("m-bad-order", &bad_order_id),
+        message("m-report", &report_finished),
+        message("m-unknown-seller", &unknown_seller),
+    ];
+    let response = handle_batch(&recorder, event).await;
+    let failed: Vec<String> = response.batch_item_failures.iter().map(|f| f.item_identifier.clone()).collect();
+    assert_eq!(failed, vec!["m-bad-status", "m-not-json", "m-bad-order", "m-unknown-seller"]);
+    assert_eq!(stored(&store).await.status, OrderStatus::Shipped, "the good message went through");
+
+    let err = handle_message(&recorder, Some(&bad_status.to_string())).await.unwrap_err();
+    assert!(matches!(err, MessageError::Malformed(_)));
+    assert!(err.to_string().contains("Payload.OrderChangeNotification.Summary.OrderStatus"), "{err}");
+    let err = handle_message(&recorder, Some(&bad_order_id.to_string())).await.unwrap_err();
+    assert!(err.to_string().contains("AmazonOrderId"), "{err}");
+    let mut no_time = shipped("2022-11-29T19:42:04.284Z");
+    no_time["Payload"]["OrderChangeNotification"]["OrderChangeTrigger"] = json!({});
+    let err = handle_message(&recorder, Some(&no_time.to_string())).await.unwrap_err();
+    assert!(err.to_string().contains("OrderChangeTrigger") && err.to_string().contains("TimeOfOrderChange"), "{err}");
+}
+
+fn sync_deps(h: &autopilot_tests::sim::SimHarness, store: &DynamoStore) -> order_sync::Deps {
+    order_sync::Deps {
+        api: h.api.clone(),
+        orders: Arc::new(store.clone()),
+        sellers: Arc::new(store.clone()),
+        checkpoints: Arc::new(store.clone()),
+        clock: h.simulator().clock(),
+        settings: SyncSettings { initial_lookback: Duration::days(30) },
+    }
+}
+
+#[tokio::test]
+async fn the_reconciliation_poll_records_missed_orders_and_moves_its_checkpoint() {
+    let h = sim_harness(UsagePlans::scaled(1000.0), |_| {}).await;
+    let sim = h.simulator();
+    let (store, account) = h.us_seller_store().await;
+    for n in 0..120u32 {
+        sim.upsert_order(sim_order(&account.seller_id, &format!("111-2000000-{n:07}"), sim.now() - Duration::days(3)));
+    }
+    let deps = sync_deps(&h, &store);
+    let summary = order_sync::handle(&deps, deadline_in(30.0)).await.unwrap();
+    assert_eq!((summary.pages, summary.orders_seen, summary.recorded, summary.failed), (2, 120, 120, 0));
+    let order =
+        store.get_order(&account.seller_id, &OrderId::parse("111-2000000-0000007").unwrap()).await.unwrap().unwrap();
+    assert!(matches!(order.value.review_request, ReviewRequest::Pending { needs_delivery_dates: false, .. }));
+    let checkpoint = store.get_checkpoint(&account.seller_id, Marketplace::Us, "orders").await.unwrap().unwrap();
+    assert_eq!(checkpoint.synced_until, sim.now() - Duration::minutes(2));
+    assert_eq!(checkpoint.resume, None);
+
+    // nothing new: one empty page, nothing recorded
+    sim.advance(Duration::hours(1));
+    let again = order_sync::handle(&deps, deadline_in(30.0)).await.unwrap();
+    assert_eq!((again.pages, again.recorded), (1, 0));
+}
+
+#[tokio::test]
+async fn the_poll_stops_before_its_deadline_and_resumes_where_it_stopped() {
+    // getOrders at 2 per second with a burst of 1: each page after the first waits 0.5 s
+    let plans = UsagePlans::amazon().with(Operation::GetOrders, UsagePlan { rate_per_second: 2.0, burst: 1 });
+    let h = sim_harness(plans, |_| {}).await;
+    let sim = h.simulator();
+    let (store, account) = h.us_seller_store().await;
+    for n in 0..500u32 {
+        sim.upsert_order(sim_order(&account.seller_id, &format!("111-3000000-{n:07}"), sim.now() - Duration::days(3)));
+    }
+    let deps = sync_deps(&h, &store);
+    let first = order_sync::handle(&deps, deadline_in(1.2)).await.unwrap();
+    assert!(first.incomplete == 1 && first.pages >= 1 && first.pages < 5, "{first:?}");
+    let checkpoint = store.get_checkpoint(&account.seller_id, Marketplace::Us, "orders").await.unwrap().unwrap();
+    assert!(checkpoint.resume.is_some(), "a resume point after a partial run");
+
+    let mut total = first.orders_seen;
+    for _ in 0..10 {
+        let next = order_sync::handle(&deps, deadline_in(1.2)).await.unwrap();
+        total += next.orders_seen;
+        if next.incomplete == 0 {
+            break;
+        }
+    }
+    assert_eq!(total, 500, "every order seen exactly once across runs");
+    let checkpoint = store.get_checkpoint(&account.seller_id, Marketplace::Us, "orders").await.unwrap().unwrap();
+    assert_eq!(checkpoint.resume, None);
+    for n in [0u32, 250, 499] {
+        let id = OrderId::parse(format!("111-3000000-{n:07}")).unwrap();
+        assert!(store.get_order(&account.seller_id, &id).await.unwrap().is_some());
+    }
+    assert!(sim.clock().now() > at("2026-01-01T00:00:00Z"));
+}
