@@ -3,7 +3,9 @@
 
 pub mod aws;
 pub mod capture;
+pub mod dispatch;
 pub mod domain;
+pub mod events;
 pub mod notifications;
 pub mod runtime;
 pub mod spapi;

@@ -22,6 +22,8 @@ pub struct RuntimeConfig {
     pub aws_endpoint: Option<String>,
     /// `AUTOPILOT_SPAPI_ENDPOINT`: the simulator instead of Amazon.
     pub spapi_endpoint: Option<String>,
+    /// `AUTOPILOT_EVENT_BUS`: the application's EventBridge bus for domain events.
+    pub event_bus: Option<String>,
 }
 
 impl RuntimeConfig {
@@ -32,7 +34,12 @@ impl RuntimeConfig {
             dynamodb_endpoint: optional("AUTOPILOT_DYNAMODB_ENDPOINT"),
             aws_endpoint: optional("AUTOPILOT_AWS_ENDPOINT"),
             spapi_endpoint: optional("AUTOPILOT_SPAPI_ENDPOINT"),
+            event_bus: optional("AUTOPILOT_EVENT_BUS"),
         })
+    }
+
+    pub fn required_event_bus(&self) -> Result<&str, ConfigError> {
+        self.event_bus.as_deref().ok_or(ConfigError::Missing("AUTOPILOT_EVENT_BUS"))
     }
 
     pub async fn dynamodb_sdk(&self) -> aws_config::SdkConfig {

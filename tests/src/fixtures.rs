@@ -48,6 +48,7 @@ pub fn order(seller: &SellerId, n: u32, purchased: DateTime<Utc>, state: ReviewR
         programs: vec![],
         skus: vec![format!("SKU-{n}")],
         buyer_cancel_requested: false,
+        negative_feedback: false,
         review_request: state,
     }
 }

@@ -153,3 +153,92 @@ impl SimHarness {
         (store, account)
     }
 }
+
+/// An EventBridge bus on moto with a rule sending every Feedback Autopilot event to an SQS
+/// queue, so tests read published events back.
+pub struct EventTap {
+    pub bus: String,
+    pub queue_url: String,
+    sqs: aws_sdk_sqs::Client,
+}
+
+impl EventTap {
+    pub async fn new() -> Self {
+        let sdk = aws_config().await;
+        let suffix = uuid::Uuid::new_v4().simple().to_string();
+        let bus = format!("autopilot-test-{suffix}");
+        let events = aws_sdk_eventbridge::Client::new(&sdk);
+        events.create_event_bus().name(&bus).send().await.expect("create bus");
+        let sqs = aws_sdk_sqs::Client::new(&sdk);
+        let queue_url = sqs
+            .create_queue()
+            .queue_name(format!("events-{suffix}"))
+            .send()
+            .await
+            .expect("queue")
+            .queue_url
+            .unwrap_or_default();
+        let arn = queue_arn(&sqs, &queue_url).await;
+        events
+            .put_rule()
+            .name("all")
+            .event_bus_name(&bus)
+            .event_pattern(r#"{"source": ["feedback-autopilot"]}"#)
+            .send()
+            .await
+            .expect("rule");
+        events
+            .put_targets()
+            .rule("all")
+            .event_bus_name(&bus)
+            .targets(aws_sdk_eventbridge::types::Target::builder().id("queue").arn(arn).build().expect("target"))
+            .send()
+            .await
+            .expect("target");
+        Self { bus, queue_url, sqs }
+    }
+
+    pub async fn publisher(&self) -> autopilot_shared::events::EventBridgePublisher {
+        autopilot_shared::events::EventBridgePublisher::new(&aws_config().await, &self.bus)
+    }
+
+    /// Every event delivered so far (EventBridge's envelope, with `detail-type` and `detail`).
+    pub async fn drain(&self) -> Vec<serde_json::Value> {
+        let mut events = Vec::new();
+        loop {
+            let received = self
+                .sqs
+                .receive_message()
+                .queue_url(&self.queue_url)
+                .max_number_of_messages(10)
+                .send()
+                .await
+                .expect("receive");
+            let messages = received.messages.unwrap_or_default();
+            if messages.is_empty() {
+                return events;
+            }
+            for message in messages {
+                events.extend(message.body().and_then(|b| serde_json::from_str(b).ok()));
+                if let Some(handle) = message.receipt_handle() {
+                    let _ = self.sqs.delete_message().queue_url(&self.queue_url).receipt_handle(handle).send().await;
+                }
+            }
+        }
+    }
+}
+
+/// The ARN of an SQS queue, as destinations and rule targets name it.
+pub async fn queue_arn(sqs: &aws_sdk_sqs::Client, queue_url: &str) -> String {
+    use aws_sdk_sqs::types::QueueAttributeName;
+    sqs.get_queue_attributes()
+        .queue_url(queue_url)
+        .attribute_names(QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .expect("queue attributes")
+        .attributes
+        .unwrap_or_default()
+        .remove(&QueueAttributeName::QueueArn)
+        .expect("a queue ARN")
+}

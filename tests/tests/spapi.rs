@@ -310,16 +310,7 @@ async fn order_change_notifications_reach_the_subscribed_queue_with_duplicates()
     let sqs = aws_sdk_sqs::Client::new(&aws_config().await);
     let queue_name = format!("order-changes-{}", uuid::Uuid::new_v4().simple());
     let queue_url = sqs.create_queue().queue_name(&queue_name).send().await.unwrap().queue_url.unwrap();
-    let arn = sqs
-        .get_queue_attributes()
-        .queue_url(&queue_url)
-        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
-        .send()
-        .await
-        .unwrap()
-        .attributes
-        .unwrap()[&aws_sdk_sqs::types::QueueAttributeName::QueueArn]
-        .clone();
+    let arn = autopilot_tests::sim::queue_arn(&sqs, &queue_url).await;
 
     let api = h.api.seller(&h.seller, Region::Na).await.unwrap();
     let destination = api.create_destination("feedback-autopilot", &arn, deadline_in(5.0)).await.unwrap();

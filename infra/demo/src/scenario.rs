@@ -37,7 +37,11 @@ fn demo_seller() -> Result<SellerAccount, String> {
     Ok(SellerAccount {
         seller_id: SellerId::parse(SELLER).map_err(e("seller id"))?,
         display_name: "Demo Outdoor Gear".into(),
-        review_requests: ReviewRequestPolicy::for_marketplaces(&marketplaces),
+        review_requests: ReviewRequestPolicy {
+            // the seller never asks about the tent sold as a gift (SKU TENT-103)
+            do_not_solicit_skus: ["TENT-103".to_string()].into(),
+            ..ReviewRequestPolicy::for_marketplaces(&marketplaces)
+        },
         marketplaces,
         alert_recipients: vec![EmailAddress::parse("owner@demo-outdoor.example").map_err(e("e-mail"))?],
         alert_delivery: Default::default(),
@@ -232,31 +236,85 @@ pub async fn run(dynamodb_endpoint: &str, aws_endpoint: &str, table: &str, out: 
         summary.pages, summary.orders_seen, summary.recorded
     );
 
-    println!("\n== Orders recorded (no buyer data kept) at {}:", clock.now().format("%Y-%m-%d %H:%M"));
-    for n in 0..12u32 {
-        let order_id = OrderId::parse(sim_order(n, start, "Unshipped").order.amazon_order_id).map_err(e("order id"))?;
-        let Some(order) = store.get_order(&seller.seller_id, &order_id).await.map_err(e("read order"))? else {
-            println!("   {order_id}  MISSING");
-            continue;
-        };
-        let order = order.value;
-        let state = match &order.review_request {
-            ReviewRequest::Pending { due_at, needs_delivery_dates: false } => {
-                format!("review request due {}", due_at.format("%Y-%m-%d %H:%M"))
-            }
-            ReviewRequest::Pending { due_at, needs_delivery_dates: true } => {
-                format!("review request due {} (delivery dates to fetch first)", due_at.format("%Y-%m-%d %H:%M"))
-            }
-            ReviewRequest::Skipped { reason, .. } => format!("no review request: {}", reason.code()),
-            other => other.state_name().replace('_', " "),
-        };
-        println!("   {}  {:?}  {:<10} {}", order.order_id, order.fulfillment, format!("{:?}", order.status), state);
+    print_orders(
+        &store,
+        &seller,
+        &format!("Orders recorded (no buyer data kept) at {}", clock.now().format("%Y-%m-%d %H:%M")),
+    )
+    .await?;
+
+    // -- dispatch: the scheduled solicit runs over the following weeks
+    let events = aws_sdk_eventbridge::Client::new(&aws);
+    let bus = "feedback-autopilot-demo";
+    let _ = events.create_event_bus().name(bus).send().await;
+    let deps = solicit::Deps {
+        orders: Arc::new(store.clone()),
+        due: Arc::new(store.clone()),
+        sellers: Arc::new(store.clone()),
+        events: Arc::new(autopilot_shared::events::EventBridgePublisher::new(&aws, bus)),
+        api: api.clone(),
+        clock: clock.clone(),
+        settings: Default::default(),
+    };
+    println!("\n== Review requests: the solicit run every simulated day for five weeks");
+    for day in 0..35 {
+        let summary = solicit::handle(&deps, &format!("demo-day-{day}"), deadline(60)).await.map_err(e("dispatch"))?;
+        let skipped: u32 = summary.skipped.values().sum();
+        if summary.sent + summary.sent_earlier + skipped + summary.expired + summary.failed > 0 {
+            let reasons: Vec<String> = summary.skipped.iter().map(|(r, n)| format!("{n} {r}")).collect();
+            println!(
+                "   {}  sent {}, skipped {}{}, expired {}, rescheduled {}, failed {}",
+                clock.now().format("%Y-%m-%d"),
+                summary.sent + summary.sent_earlier,
+                skipped,
+                if reasons.is_empty() { String::new() } else { format!(" ({})", reasons.join(", ")) },
+                summary.expired,
+                summary.rescheduled,
+                summary.failed
+            );
+        }
+        clock.advance(Duration::days(1));
     }
+    let records = sim.simulator.solicitations();
+    let inside = records.iter().filter(|r| r.sent_at >= r.window_opens_at && r.sent_at < r.window_closes_at).count();
+    let duplicates: u32 = records.iter().map(|r| r.accepted.saturating_sub(1) + r.refused_duplicates).sum();
+    println!(
+        "   Amazon's ledger: {} review requests, {inside} inside Amazon's window, {duplicates} duplicates; a run summary went to EventBridge bus {bus} after each run",
+        records.len()
+    );
+
+    print_orders(&store, &seller, &format!("Orders at {}", clock.now().format("%Y-%m-%d %H:%M"))).await?;
 
     std::fs::create_dir_all(out.join("mail")).map_err(|err| format!("create {}: {err}", out.display()))?;
     println!(
         "\n== Seller e-mails sent: none yet (alerts arrive with a later stage; they will be written to {})",
         out.join("mail").display()
     );
+    Ok(())
+}
+
+/// The demo's orders as recorded, one line each with its review request.
+async fn print_orders(store: &DynamoStore, seller: &SellerAccount, title: &str) -> Result<(), String> {
+    println!("\n== {title}:");
+    for n in 0..12u32 {
+        let order_id =
+            OrderId::parse(sim_order(n, Utc::now(), "Unshipped").order.amazon_order_id).map_err(e("order id"))?;
+        let Some(order) = store.get_order(&seller.seller_id, &order_id).await.map_err(e("read order"))? else {
+            println!("   {order_id}  MISSING");
+            continue;
+        };
+        let order = order.value;
+        let state = match &order.review_request {
+            ReviewRequest::Sent { sent_at, .. } => format!("review request sent {}", sent_at.format("%Y-%m-%d")),
+            ReviewRequest::Skipped { reason, .. } => format!("no review request: {}", reason.code()),
+            ReviewRequest::Pending { due_at, needs_delivery_dates: true } => {
+                format!("review request due {} (delivery dates to fetch first)", due_at.format("%Y-%m-%d %H:%M"))
+            }
+            ReviewRequest::Pending { due_at, .. } => format!("review request due {}", due_at.format("%Y-%m-%d %H:%M")),
+            other => other.state_name().replace('_', " "),
+        };
+        let status = format!("{:?}", order.status);
+        println!("   {}  {:?}  {status:<10} {:<9} {state}", order.order_id, order.fulfillment, order.skus.join(","));
+    }
     Ok(())
 }

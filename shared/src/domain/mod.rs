@@ -1,6 +1,7 @@
 //! The domain core: Amazon's rules and Feedback Autopilot's decisions, free of AWS types.
 
 pub mod clock;
+pub mod dispatch;
 pub mod ids;
 pub mod marketplace;
 pub mod order;
@@ -9,6 +10,7 @@ pub mod review_request;
 pub mod seller;
 
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use dispatch::{Decision, decide};
 pub use ids::{EmailAddress, IdError, OrderId, SellerId};
 pub use marketplace::{FeedbackDateFormat, Marketplace, Region};
 pub use order::{DeliveryWindow, FulfillmentChannel, Order, OrderStatus};

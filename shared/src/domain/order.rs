@@ -95,5 +95,8 @@ pub struct Order {
     /// The buyer asked to cancel: never solicit.
     #[serde(default)]
     pub buyer_cancel_requested: bool,
+    /// The buyer already left negative feedback for this order: never solicit.
+    #[serde(default)]
+    pub negative_feedback: bool,
     pub review_request: ReviewRequest,
 }

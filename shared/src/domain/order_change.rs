@@ -104,6 +104,7 @@ pub fn apply_change(existing: Option<&Order>, change: &OrderChange, policy: &Rev
         programs: change.programs.clone(),
         skus,
         buyer_cancel_requested,
+        negative_feedback: existing.is_some_and(|o| o.negative_feedback),
         review_request,
     };
     if existing == Some(&order) {

@@ -1,0 +1,325 @@
+//! Review-request dispatch: find due orders through the due index, claim each with a
+//! conditional write and a lease, decide (pure domain rule), act on Amazon, record the outcome.
+//!
+//! At most once, always: a request is sent only by the holder of a fresh claim, and recorded
+//! as sent right after. If the process dies in between, the lease expires, another run claims
+//! the order, and Amazon's 403 "already requested" answer records it as sent earlier.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use futures_util::StreamExt;
+use serde::Serialize;
+use tokio::time::Instant;
+
+use crate::domain::{
+    Clock, Decision, Order, OrderId, ReviewRequest, SellerAccount, SkipReason, SolicitationWindow, decide,
+};
+use crate::events::{DomainEvent, EventPublisher};
+use crate::spapi::{ForbiddenKind, SellerApi, SpApi, SpApiError};
+use crate::store::{DueReviewRequests, Expect, OrderRepository, PutOutcome, SellerDirectory, StoreError};
+
+#[derive(Debug, Clone, Copy)]
+pub struct DispatchSettings {
+    /// How long a claim holds. Longer than any one order takes, so a live dispatcher never
+    /// loses its claim; short enough that a crashed one's orders come back soon.
+    pub lease: Duration,
+    /// Most due orders looked at per seller and run.
+    pub max_per_seller: usize,
+    /// Sellers worked on at the same time (each paced by its own usage plan).
+    pub concurrent_sellers: usize,
+    /// When to try again after a failure that is not transient (e.g. revoked authorization).
+    pub retry_after_failure: Duration,
+    /// When to ask getOrder again when Amazon has no delivery estimate yet.
+    pub refetch_dates_after: Duration,
+}
+
+impl Default for DispatchSettings {
+    fn default() -> Self {
+        Self {
+            lease: Duration::minutes(10),
+            max_per_seller: 600,
+            concurrent_sellers: 8,
+            retry_after_failure: Duration::hours(1),
+            refetch_dates_after: Duration::days(1),
+        }
+    }
+}
+
+/// What happened to one due order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Sent,
+    /// Amazon already had a request for the order (sent before a crash, or by another tool).
+    SentEarlier,
+    Skipped(SkipReason),
+    Expired,
+    /// Not yet, or interrupted by the deadline: pending again.
+    Rescheduled,
+    /// Amazon or the network failed; pending again for a later run.
+    Failed,
+    /// Another dispatcher holds it, or it was no longer due: left alone.
+    NotClaimed,
+}
+
+/// The run's summary, published as a `ReviewRequestRunCompleted` event.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct DispatchSummary {
+    pub dispatcher: String,
+    pub sellers: u32,
+    pub sent: u32,
+    pub sent_earlier: u32,
+    pub skipped: BTreeMap<String, u32>,
+    pub expired: u32,
+    pub rescheduled: u32,
+    pub failed: u32,
+    pub not_claimed: u32,
+    /// Due orders not reached before the deadline (still pending).
+    pub left_for_next_run: u32,
+    pub delivery_dates_fetched: u32,
+}
+
+impl DispatchSummary {
+    fn count(&mut self, outcome: Outcome) {
+        match outcome {
+            Outcome::Sent => self.sent += 1,
+            Outcome::SentEarlier => self.sent_earlier += 1,
+            Outcome::Skipped(reason) => *self.skipped.entry(reason.code().to_string()).or_default() += 1,
+            Outcome::Expired => self.expired += 1,
+            Outcome::Rescheduled => self.rescheduled += 1,
+            Outcome::Failed => self.failed += 1,
+            Outcome::NotClaimed => self.not_claimed += 1,
+        }
+    }
+
+    fn merge(&mut self, other: DispatchSummary) {
+        self.sellers += other.sellers;
+        self.sent += other.sent;
+        self.sent_earlier += other.sent_earlier;
+        for (reason, n) in other.skipped {
+            *self.skipped.entry(reason).or_default() += n;
+        }
+        self.expired += other.expired;
+        self.rescheduled += other.rescheduled;
+        self.failed += other.failed;
+        self.not_claimed += other.not_claimed;
+        self.left_for_next_run += other.left_for_next_run;
+        self.delivery_dates_fetched += other.delivery_dates_fetched;
+    }
+}
+
+pub struct Dispatcher {
+    pub orders: Arc<dyn OrderRepository>,
+    pub due: Arc<dyn DueReviewRequests>,
+    pub sellers: Arc<dyn SellerDirectory>,
+    pub events: Arc<dyn EventPublisher>,
+    pub api: Arc<SpApi>,
+    pub clock: Arc<dyn Clock>,
+    pub settings: DispatchSettings,
+}
+
+impl Dispatcher {
+    /// One run over every seller, until the deadline; then the summary event. `run_id` names
+    /// the run in its claims (e.g. the Lambda request id).
+    pub async fn run(&self, run_id: &str, deadline: Instant) -> Result<DispatchSummary, StoreError> {
+        let sellers = self.sellers.list_sellers().await?;
+        let runs = futures_util::stream::iter(sellers.iter().map(|seller| self.run_seller(run_id, seller, deadline)))
+            .buffer_unordered(self.settings.concurrent_sellers.max(1))
+            .collect::<Vec<_>>()
+            .await;
+        let mut summary = DispatchSummary { dispatcher: run_id.to_string(), ..DispatchSummary::default() };
+        for run in runs {
+            summary.merge(run);
+        }
+        match DomainEvent::new("ReviewRequestRunCompleted", &summary) {
+            Ok(event) => {
+                if let Err(err) = self.events.publish(&[event]).await {
+                    tracing::error!(error = %err, "the run summary event could not be published");
+                }
+            }
+            Err(err) => tracing::error!(error = %err, "the run summary event could not be encoded"),
+        }
+        Ok(summary)
+    }
+
+    async fn run_seller(&self, id: &str, seller: &SellerAccount, deadline: Instant) -> DispatchSummary {
+        let mut summary = DispatchSummary { sellers: 1, ..DispatchSummary::default() };
+        let due = match self
+            .due
+            .due_review_requests(&seller.seller_id, self.clock.now(), self.settings.max_per_seller)
+            .await
+        {
+            Ok(due) => due,
+            Err(err) => {
+                tracing::error!(seller = %seller.seller_id, error = %err, "due review requests could not be listed");
+                summary.failed += 1;
+                return summary;
+            }
+        };
+        for (n, entry) in due.iter().enumerate() {
+            if Instant::now() >= deadline {
+                summary.left_for_next_run += (due.len() - n) as u32;
+                break;
+            }
+            let outcome = match self.process(id, seller, &entry.order_id, deadline, &mut summary).await {
+                Ok(outcome) => outcome,
+                Err(err) => {
+                    tracing::error!(seller = %seller.seller_id, order = %entry.order_id, error = %err, "store failed; the order stays due");
+                    Outcome::Failed
+                }
+            };
+            summary.count(outcome);
+        }
+        summary
+    }
+
+    /// Claim, decide, act, record. The claim is the only way to act on an order.
+    async fn process(
+        &self,
+        id: &str,
+        seller: &SellerAccount,
+        order_id: &OrderId,
+        deadline: Instant,
+        summary: &mut DispatchSummary,
+    ) -> Result<Outcome, StoreError> {
+        let now = self.clock.now();
+        // The index is eventually consistent: the order itself says whether it is still due.
+        let Some(read) = self.orders.get_order(&seller.seller_id, order_id).await? else {
+            return Ok(Outcome::NotClaimed);
+        };
+        let Ok(claim) = read.value.review_request.claim(id, now, self.settings.lease) else {
+            return Ok(Outcome::NotClaimed);
+        };
+        let mut order = read.value;
+        order.review_request = claim;
+        let version = match self.orders.put_order(&order, Expect::Version(read.version)).await? {
+            PutOutcome::Written { version } => version,
+            PutOutcome::Conflict => return Ok(Outcome::NotClaimed),
+        };
+        let (next, outcome) = self.act(id, seller, &mut order, deadline, summary).await;
+        order.review_request = next;
+        if self.orders.put_order(&order, Expect::Version(version)).await? == PutOutcome::Conflict {
+            // Only possible when our lease ran out and another dispatcher took over; it will meet
+            // Amazon's "already requested" if we sent, and record it as sent earlier.
+            tracing::warn!(seller = %seller.seller_id, order = %order.order_id, ?outcome, "lost the claim before recording the outcome");
+        }
+        tracing::info!(seller = %seller.seller_id, order = %order.order_id, ?outcome, "review request");
+        Ok(outcome)
+    }
+
+    /// The next review-request state for a claimed order, and what happened.
+    async fn act(
+        &self,
+        id: &str,
+        seller: &SellerAccount,
+        order: &mut Order,
+        deadline: Instant,
+        summary: &mut DispatchSummary,
+    ) -> (ReviewRequest, Outcome) {
+        let claimed = order.review_request.clone();
+        let now = self.clock.now();
+        let release = |due_at: DateTime<Utc>, needs_dates: bool, outcome: Outcome| {
+            (claimed.release(id, due_at, needs_dates).unwrap_or_else(|_| claimed.clone()), outcome)
+        };
+        let api = match self.api.seller(seller, order.marketplace.region()).await {
+            Ok(api) => api,
+            Err(err) => {
+                tracing::error!(seller = %seller.seller_id, error = %err, "no SP-API client for the seller");
+                return release(now + self.settings.retry_after_failure, false, Outcome::Failed);
+            }
+        };
+        let mut fetched = false;
+        loop {
+            match decide(order, seller, now) {
+                Decision::Skip(reason) => {
+                    return (claimed.skip(reason, now).unwrap_or_else(|_| claimed.clone()), Outcome::Skipped(reason));
+                }
+                Decision::NotYet { due_at } => return release(due_at, false, Outcome::Rescheduled),
+                Decision::Expire => return (claimed.expire(now).unwrap_or_else(|_| claimed.clone()), Outcome::Expired),
+                Decision::FetchDeliveryDates if fetched => {
+                    return release(now + self.settings.refetch_dates_after, true, Outcome::Rescheduled);
+                }
+                Decision::FetchDeliveryDates => match api.get_order(&order.order_id, deadline).await {
+                    Ok(fresh) => {
+                        fetched = true;
+                        summary.delivery_dates_fetched += 1;
+                        order.delivery.earliest = fresh.earliest_delivery_date.or(order.delivery.earliest);
+                        order.delivery.latest = fresh.latest_delivery_date.or(order.delivery.latest);
+                    }
+                    Err(err) => return self.after_failure(id, &claimed, err, now, true),
+                },
+                Decision::Request => return self.request(id, &api, &claimed, order, now, deadline).await,
+            }
+        }
+    }
+
+    async fn request(
+        &self,
+        id: &str,
+        api: &SellerApi,
+        claimed: &ReviewRequest,
+        order: &Order,
+        now: DateTime<Utc>,
+        deadline: Instant,
+    ) -> (ReviewRequest, Outcome) {
+        // Amazon's own check first. When it offers nothing, the request below still goes out
+        // once: its 403 says why (already requested, outside the window, not eligible), which
+        // the empty list does not.
+        if let Err(err) = api.can_request_review(&order.order_id, order.marketplace, deadline).await {
+            return self.after_failure(id, claimed, err, now, false);
+        }
+        let sent = |earlier: bool, outcome: Outcome| {
+            (claimed.mark_sent(id, now, earlier).unwrap_or_else(|_| claimed.clone()), outcome)
+        };
+        match api.request_review(&order.order_id, order.marketplace, deadline).await {
+            Ok(()) => sent(false, Outcome::Sent),
+            Err(err) => match err.forbidden_kind() {
+                Some(ForbiddenKind::AlreadyRequested) => sent(true, Outcome::SentEarlier),
+                Some(ForbiddenKind::OutsideWindow) => {
+                    let opens = SolicitationWindow::for_delivery(&order.delivery).map(|w| w.opens_at);
+                    match opens {
+                        Some(opens) if now < opens => (
+                            claimed.release(id, opens, false).unwrap_or_else(|_| claimed.clone()),
+                            Outcome::Rescheduled,
+                        ),
+                        _ => (claimed.expire(now).unwrap_or_else(|_| claimed.clone()), Outcome::Expired),
+                    }
+                }
+                Some(ForbiddenKind::NotEligible) => (
+                    claimed.skip(SkipReason::NotEligible, now).unwrap_or_else(|_| claimed.clone()),
+                    Outcome::Skipped(SkipReason::NotEligible),
+                ),
+                _ => self.after_failure(id, claimed, err, now, false),
+            },
+        }
+    }
+
+    /// Give the order back after a failed call: at once after a transient failure (the next
+    /// run retries), later after a refusal that needs a human (e.g. revoked authorization).
+    fn after_failure(
+        &self,
+        id: &str,
+        claimed: &ReviewRequest,
+        err: SpApiError,
+        now: DateTime<Utc>,
+        needs_dates: bool,
+    ) -> (ReviewRequest, Outcome) {
+        let (due_at, outcome) = match &err {
+            SpApiError::DeadlineExceeded { .. } => (now, Outcome::Rescheduled),
+            SpApiError::NotFound { .. } => {
+                tracing::warn!(error = %err, "Amazon does not know the order");
+                return (
+                    claimed.skip(SkipReason::NotEligible, now).unwrap_or_else(|_| claimed.clone()),
+                    Outcome::Skipped(SkipReason::NotEligible),
+                );
+            }
+            e if e.is_transient() => (now, Outcome::Failed),
+            _ => (now + self.settings.retry_after_failure, Outcome::Failed),
+        };
+        if outcome == Outcome::Failed {
+            tracing::error!(error = %err, "review request failed; the order stays pending");
+        }
+        (claimed.release(id, due_at, needs_dates).unwrap_or_else(|_| claimed.clone()), outcome)
+    }
+}

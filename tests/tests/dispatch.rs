@@ -1,0 +1,351 @@
+//! Review-request dispatch against DynamoDB Local, the simulator and moto (EventBridge read
+//! back through a rule to SQS).
+
+use std::sync::Arc;
+
+use autopilot_shared::capture::OrderRecorder;
+use autopilot_shared::dispatch::{DispatchSettings, DispatchSummary};
+use autopilot_shared::domain::{
+    Clock, DeliveryWindow, Marketplace, Order, OrderId, OrderStatus, ReviewRequest, SellerAccount, SkipReason,
+};
+use autopilot_shared::notifications::api_order_change;
+use autopilot_shared::spapi::{Operation, SecretsManagerCredentials, SpApi, SpApiConfig, UsagePlan, UsagePlans};
+use autopilot_shared::store::{DynamoStore, Expect, OrderRepository, SellerDirectory};
+use autopilot_tests::sim::{EventTap, SimHarness, aws_config, deadline_in, sim_harness, sim_order};
+use chrono::{DateTime, Duration, Utc};
+use spapi_sim::Faults;
+
+struct World {
+    h: SimHarness,
+    store: DynamoStore,
+    seller: SellerAccount,
+    tap: EventTap,
+}
+
+impl World {
+    async fn new(plans: UsagePlans) -> Self {
+        let h = sim_harness(plans, |c| c.max_attempts = 6).await;
+        let (store, seller) = h.us_seller_store().await;
+        Self { tap: EventTap::new().await, h, store, seller }
+    }
+
+    fn now(&self) -> DateTime<Utc> {
+        self.h.simulator().now()
+    }
+
+    async fn deps(&self, api: Arc<SpApi>) -> solicit::Deps {
+        solicit::Deps {
+            orders: Arc::new(self.store.clone()),
+            due: Arc::new(self.store.clone()),
+            sellers: Arc::new(self.store.clone()),
+            events: Arc::new(self.tap.publisher().await),
+            api,
+            clock: self.h.simulator().clock(),
+            settings: DispatchSettings::default(),
+        }
+    }
+
+    async fn run(&self, name: &str) -> DispatchSummary {
+        solicit::handle(&self.deps(self.h.api.clone()).await, name, deadline_in(30.0)).await.unwrap()
+    }
+
+    /// An order shipped `days_ago` (delivered 2-4 days after purchase), on Amazon and recorded
+    /// the way order capture records it (pending at the seller's due time).
+    async fn shipped(&self, n: u32, days_ago: i64) -> OrderId {
+        let id = format!("111-6000000-{n:07}");
+        let sim_order = sim_order(&self.seller.seller_id, &id, self.now() - Duration::days(days_ago));
+        self.h.simulator().upsert_order(sim_order.clone());
+        let mut change = api_order_change(&self.seller.seller_id, &sim_order.order).unwrap();
+        change.skus = sim_order.skus.clone();
+        OrderRecorder::new(Arc::new(self.store.clone()), Arc::new(self.store.clone())).record(&change).await.unwrap();
+        OrderId::parse(id).unwrap()
+    }
+
+    async fn order(&self, id: &OrderId) -> Order {
+        self.store.get_order(&self.seller.seller_id, id).await.unwrap().unwrap().value
+    }
+
+    /// Overwrite a recorded order (to set up states order capture would not produce).
+    async fn rewrite(&self, id: &OrderId, change: impl FnOnce(&mut Order)) {
+        let read = self.store.get_order(&self.seller.seller_id, id).await.unwrap().unwrap();
+        let mut order = read.value;
+        change(&mut order);
+        self.store.put_order(&order, Expect::Version(read.version)).await.unwrap();
+    }
+}
+
+fn sent(order: &Order) -> Option<(DateTime<Utc>, bool)> {
+    match order.review_request {
+        ReviewRequest::Sent { sent_at, sent_earlier } => Some((sent_at, sent_earlier)),
+        _ => None,
+    }
+}
+
+#[tokio::test]
+async fn due_orders_are_requested_once_inside_the_window_and_the_run_is_summarised() {
+    let w = World::new(UsagePlans::scaled(50.0)).await;
+    let ids = [w.shipped(1, 14).await, w.shipped(2, 15).await, w.shipped(3, 3).await];
+    let summary = w.run("run-1").await;
+    assert_eq!((summary.sent, summary.failed, summary.sellers), (2, 0, 1), "{summary:?}");
+    for id in &ids[..2] {
+        let (at, earlier) = sent(&w.order(id).await).expect("sent");
+        assert_eq!((at, earlier), (w.now(), false));
+    }
+    assert!(matches!(w.order(&ids[2]).await.review_request, ReviewRequest::Pending { .. }), "not due yet");
+    let records = w.h.simulator().solicitations();
+    assert_eq!(records.len(), 2);
+    for r in &records {
+        assert!(r.sent_at >= r.window_opens_at && r.sent_at < r.window_closes_at);
+        assert_eq!((r.accepted, r.refused_duplicates), (1, 0));
+    }
+    assert_eq!(w.run("run-2").await.sent, 0, "nothing is asked twice");
+
+    let events = w.tap.drain().await;
+    let runs: Vec<_> = events.iter().filter(|e| e["detail-type"] == "ReviewRequestRunCompleted").collect();
+    assert_eq!(runs.len(), 2);
+    assert_eq!(runs[0]["detail"]["sent"], 2);
+    assert_eq!(runs[0]["source"], "feedback-autopilot");
+
+    // a week later the third is due
+    w.h.simulator().advance(Duration::days(8));
+    assert_eq!(w.run("run-3").await.sent, 1);
+}
+
+#[tokio::test]
+async fn window_edges_just_before_opening_and_just_after_closing() {
+    let w = World::new(UsagePlans::scaled(50.0)).await;
+    let now = w.now();
+    let before = w.shipped(1, 10).await;
+    // the window opens a minute from now (earliest delivery + 5 days)
+    w.rewrite(&before, |o| {
+        o.delivery = DeliveryWindow::new(now - Duration::days(5) + Duration::minutes(1), now - Duration::days(4));
+        o.review_request = ReviewRequest::Pending { due_at: now, needs_delivery_dates: false };
+    })
+    .await;
+    let after = w.shipped(2, 10).await;
+    // the window closed a minute ago (latest delivery + 30 days)
+    w.rewrite(&after, |o| {
+        o.delivery = DeliveryWindow::new(now - Duration::days(33), now - Duration::days(30) - Duration::minutes(1));
+        o.review_request = ReviewRequest::Pending { due_at: now, needs_delivery_dates: false };
+    })
+    .await;
+    let summary = w.run("edges").await;
+    assert_eq!((summary.sent, summary.rescheduled, summary.expired), (0, 1, 1), "{summary:?}");
+    match w.order(&before).await.review_request {
+        ReviewRequest::Pending { due_at, .. } => assert!(due_at >= now + Duration::minutes(1), "{due_at}"),
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(w.order(&after).await.review_request, ReviewRequest::Expired { .. }));
+    assert!(w.h.simulator().solicitations().is_empty());
+}
+
+#[tokio::test]
+async fn missing_delivery_dates_are_fetched_with_get_order() {
+    let w = World::new(UsagePlans::scaled(50.0)).await;
+    let id = w.shipped(1, 14).await;
+    w.rewrite(&id, |o| {
+        o.delivery = DeliveryWindow::default();
+        o.review_request = ReviewRequest::Pending { due_at: o.purchase_date, needs_delivery_dates: true };
+    })
+    .await;
+    let summary = w.run("dates").await;
+    assert_eq!((summary.delivery_dates_fetched, summary.sent), (1, 1), "{summary:?}");
+    assert!(w.order(&id).await.delivery.latest.is_some());
+
+    // Amazon has no estimate either: try again tomorrow
+    let unknown = w.shipped(2, 14).await;
+    let mut on_amazon = w.h.simulator().order(w.seller.seller_id.as_str(), unknown.as_str()).unwrap();
+    on_amazon.order.earliest_delivery_date = None;
+    on_amazon.order.latest_delivery_date = None;
+    w.h.simulator().upsert_order(on_amazon);
+    w.rewrite(&unknown, |o| {
+        o.delivery = DeliveryWindow::default();
+        o.review_request = ReviewRequest::Pending { due_at: o.purchase_date, needs_delivery_dates: true };
+    })
+    .await;
+    let summary = w.run("no-dates").await;
+    assert_eq!(summary.rescheduled, 1);
+    assert_eq!(
+        w.order(&unknown).await.review_request,
+        ReviewRequest::Pending { due_at: w.now() + Duration::days(1), needs_delivery_dates: true }
+    );
+}
+
+#[tokio::test]
+async fn every_exclusion_is_skipped_with_its_reason_and_never_sent() {
+    let w = World::new(UsagePlans::scaled(50.0)).await;
+    let mut account = w.seller.clone();
+    account.review_requests.do_not_solicit_orders.insert(OrderId::parse("111-6000000-0000004").unwrap());
+    account.review_requests.do_not_solicit_skus.insert("SKU-BLOCKED".into());
+    account.review_requests.excluded_programs.insert("Business".into());
+    // the seller sells in DE too but turned review requests off there
+    account.review_requests.enabled_marketplaces = [Marketplace::Us].into();
+    w.store.put_seller(&account).await.unwrap();
+    let mut ids = Vec::new();
+    for n in 1..=7 {
+        ids.push(w.shipped(n, 14).await);
+    }
+    w.rewrite(&ids[0], |o| o.status = OrderStatus::Canceled).await;
+    w.rewrite(&ids[1], |o| o.buyer_cancel_requested = true).await;
+    w.rewrite(&ids[2], |o| o.negative_feedback = true).await;
+    // ids[3] is on the do-not-solicit list
+    w.rewrite(&ids[4], |o| o.skus.push("SKU-BLOCKED".into())).await;
+    w.rewrite(&ids[5], |o| o.programs = vec!["Business".into()]).await;
+    w.rewrite(&ids[6], |o| o.marketplace = Marketplace::De).await;
+
+    let summary = w.run("exclusions").await;
+    assert_eq!(summary.sent, 0);
+    let expected = [
+        SkipReason::Canceled,
+        SkipReason::BuyerRequestedCancel,
+        SkipReason::NegativeFeedback,
+        SkipReason::DoNotSolicitOrder,
+        SkipReason::DoNotSolicitSku,
+        SkipReason::ExcludedProgram,
+        SkipReason::MarketplaceDisabled,
+    ];
+    for (id, reason) in ids.iter().zip(expected) {
+        assert!(
+            matches!(w.order(id).await.review_request, ReviewRequest::Skipped { reason: r, .. } if r == reason),
+            "{id}: expected {reason:?}"
+        );
+        assert_eq!(summary.skipped.get(reason.code()), Some(&1), "{summary:?}");
+    }
+    assert!(w.h.simulator().solicitations().is_empty());
+}
+
+#[tokio::test]
+async fn a_crash_between_sending_and_recording_is_recorded_as_sent_earlier() {
+    let w = World::new(UsagePlans::scaled(50.0)).await;
+    let id = w.shipped(1, 14).await;
+    // a dispatcher claimed it, sent the request, and died before recording
+    let api = w.h.api.seller(&w.seller, Marketplace::Us.region()).await.unwrap();
+    api.request_review(&id, Marketplace::Us, deadline_in(5.0)).await.unwrap();
+    let now = w.now();
+    w.rewrite(&id, |o| {
+        o.review_request = ReviewRequest::Claimed {
+            claimed_by: "crashed".into(),
+            lease_until: now + Duration::minutes(10),
+            due_at: now,
+            needs_delivery_dates: false,
+        };
+    })
+    .await;
+    assert_eq!(w.run("too-early").await.not_claimed, 0, "a live lease is not even listed as due");
+    assert!(matches!(w.order(&id).await.review_request, ReviewRequest::Claimed { .. }));
+
+    w.h.simulator().advance(Duration::minutes(11));
+    let summary = w.run("after-lease").await;
+    assert_eq!((summary.sent, summary.sent_earlier, summary.failed), (0, 1, 0), "{summary:?}");
+    assert!(matches!(sent(&w.order(&id).await), Some((_, true))));
+    let records = w.h.simulator().solicitations();
+    assert_eq!((records[0].accepted, records[0].refused_duplicates), (1, 1), "one request; the probe was refused");
+}
+
+#[tokio::test]
+async fn amazons_not_eligible_answer_is_a_skip() {
+    let w = World::new(UsagePlans::scaled(50.0)).await;
+    let id = w.shipped(1, 14).await;
+    let mut on_amazon = w.h.simulator().order(w.seller.seller_id.as_str(), id.as_str()).unwrap();
+    on_amazon.solicitation_eligible = false;
+    w.h.simulator().upsert_order(on_amazon);
+    let summary = w.run("ineligible").await;
+    assert_eq!(summary.skipped.get("not_eligible"), Some(&1), "{summary:?}");
+    assert!(w.h.simulator().solicitations().is_empty());
+}
+
+async fn separate_client(w: &World) -> Arc<SpApi> {
+    let mut config = SpApiConfig::local(&w.h.base_url());
+    config.usage_plans = UsagePlans::scaled(50.0);
+    config.backoff_base = std::time::Duration::from_millis(20);
+    Arc::new(SpApi::new(config, Arc::new(SecretsManagerCredentials::new(&aws_config().await)), w.h.simulator().clock()))
+}
+
+#[tokio::test]
+async fn parallel_dispatchers_never_send_twice() {
+    let w = World::new(UsagePlans::scaled(50.0)).await;
+    for n in 0..30 {
+        w.shipped(n, 14).await;
+    }
+    let (a, b, c) = (
+        w.deps(separate_client(&w).await).await,
+        w.deps(separate_client(&w).await).await,
+        w.deps(separate_client(&w).await).await,
+    );
+    let (ra, rb, rc) = tokio::join!(
+        solicit::handle(&a, "a", deadline_in(30.0)),
+        solicit::handle(&b, "b", deadline_in(30.0)),
+        solicit::handle(&c, "c", deadline_in(30.0)),
+    );
+    let runs = [ra.unwrap(), rb.unwrap(), rc.unwrap()];
+    let sent: u32 = runs.iter().map(|r| r.sent + r.sent_earlier).sum();
+    assert_eq!(sent, 30, "{runs:?}");
+    let records = w.h.simulator().solicitations();
+    assert_eq!(records.len(), 30);
+    assert!(records.iter().all(|r| r.accepted == 1 && r.refused_duplicates == 0), "0 duplicates");
+}
+
+#[tokio::test]
+async fn rate_limit_storms_and_server_faults_still_get_every_order_requested_inside_its_window() {
+    // Amazon's plan for solicitations at 10/s, two dispatchers fighting over it, and 30% faults
+    let plan = UsagePlan { rate_per_second: 10.0, burst: 5 };
+    let plans = UsagePlans::scaled(50.0)
+        .with(Operation::GetSolicitationActionsForOrder, plan)
+        .with(Operation::CreateProductReviewAndSellerFeedbackSolicitation, plan);
+    let w = World::new(plans).await;
+    for n in 0..25 {
+        w.shipped(n, 14).await;
+    }
+    w.h.simulator().set_faults(Faults { error_500: 0.1, error_503: 0.1, drop_connection: 0.1, latency_ms: 2 });
+    let a = w.deps(separate_client(&w).await).await;
+    let b = w.deps(separate_client(&w).await).await;
+    let mut requested = 0;
+    for round in 0..6 {
+        let (ra, rb) =
+            tokio::join!(solicit::handle(&a, "a", deadline_in(20.0)), solicit::handle(&b, "b", deadline_in(20.0)));
+        requested += ra.unwrap().sent + rb.unwrap().sent;
+        if requested >= 25 {
+            break;
+        }
+        // the next scheduled run, a few minutes later
+        w.h.simulator().advance(Duration::minutes(5 + round));
+    }
+    let records = w.h.simulator().solicitations();
+    assert_eq!(records.len(), 25, "every eligible order was requested");
+    for r in &records {
+        assert!(r.sent_at >= r.window_opens_at && r.sent_at < r.window_closes_at);
+        assert_eq!(r.accepted, 1);
+    }
+    let throttled = w.h.simulator().calls("createProductReviewAndSellerFeedbackSolicitation", 429)
+        + w.h.simulator().calls("getSolicitationActionsForOrder", 429);
+    let faults = w.h.simulator().calls("getSolicitationActionsForOrder", 500)
+        + w.h.simulator().calls("getSolicitationActionsForOrder", 503);
+    assert!(faults > 0, "faults were injected");
+    assert!(throttled < 50, "{throttled} 429s: the dispatchers back off instead of hammering");
+}
+
+#[tokio::test]
+async fn a_run_stops_at_its_deadline_and_the_next_one_finishes() {
+    let plan = UsagePlan { rate_per_second: 5.0, burst: 1 };
+    let plans = UsagePlans::scaled(50.0)
+        .with(Operation::GetSolicitationActionsForOrder, plan)
+        .with(Operation::CreateProductReviewAndSellerFeedbackSolicitation, plan);
+    let w = World::new(plans).await;
+    for n in 0..20 {
+        w.shipped(n, 14).await;
+    }
+    let deps = w.deps(w.h.api.clone()).await;
+    let first = solicit::handle(&deps, "short", deadline_in(1.5)).await.unwrap();
+    assert!(first.sent < 20 && first.sent > 0, "{first:?}");
+    assert!(first.left_for_next_run + first.rescheduled > 0, "{first:?}");
+    let mut total = first.sent;
+    for _ in 0..5 {
+        total += solicit::handle(&deps, "next", deadline_in(10.0)).await.unwrap().sent;
+        if total == 20 {
+            break;
+        }
+    }
+    assert_eq!(total, 20);
+    assert!(w.h.simulator().solicitations().iter().all(|r| r.refused_duplicates == 0));
+    assert!(w.h.simulator().clock().now() > w.now() - Duration::seconds(1));
+}
