@@ -129,7 +129,8 @@ async fn retries_stop_at_the_deadline() {
         }
         other => panic!("expected DeadlineExceeded, got {other}"),
     }
-    assert!(elapsed <= Duration::from_millis(1600), "{elapsed:?}");
+    // the deadline plus scheduling slack on a loaded 2-core machine, far below one more backoff round
+    assert!(elapsed <= Duration::from_millis(1900), "{elapsed:?}");
     assert!(err.is_transient());
 }
 
