@@ -7,6 +7,7 @@ pub mod dispatch;
 pub mod domain;
 pub mod events;
 pub mod notifications;
+pub mod reports;
 pub mod runtime;
 pub mod spapi;
 pub mod store;

@@ -82,3 +82,60 @@ fn usage_errors_exit_2() {
     assert_eq!(code, 2);
     assert!(stderr.contains("usage"));
 }
+
+#[test]
+fn feedback_report_prints_one_json_object_per_feedback_and_names_bad_lines() {
+    let report = "Datum\tBewertung\tKommentare\tIhre Antwort\tBestellnummer\tE-Mail-Adresse des Bewerters\r\n\
+                  7.3.26\t1\tKaputt\t\t302-1234567-1234567\tx7@marketplace.amazon.de\r\n\
+                  40.3.26\t1\tKaputt\t\t302-1234567-1234568\tx8@marketplace.amazon.de\r\n\
+                  8.3.26\t3\tOk\tDanke\t302-1234567-1234569\tx9@marketplace.amazon.de\r\n";
+    let (code, stdout, stderr) = run(&["feedback-report", "--marketplace", "A1PA6795UKMFR9", "-"], report);
+    assert_eq!(code, 1, "a rejected row makes the exit status 1");
+    let lines: Vec<serde_json::Value> = stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 2, "the good rows are all printed");
+    assert_eq!(
+        lines[0],
+        serde_json::json!({"date": "2026-03-07", "rating": 1, "comment": "Kaputt", "response": null, "order_id": "302-1234567-1234567"})
+    );
+    assert_eq!(lines[1]["response"], "Danke");
+    assert!(stderr.contains("line 3") && stderr.contains("Date"), "{stderr}");
+    assert!(!stdout.contains("marketplace.amazon.de"), "the rater e-mail is dropped");
+}
+
+#[test]
+fn feedback_report_reads_gzip_and_country_codes() {
+    use flate2::write::GzEncoder;
+    let report =
+        "Date\tRating\tComments\tYour Response\tOrder ID\tRater Email\n3/7/26\t2\tLate\t\t111-1234567-1234567\ta@b.c\n";
+    let mut encoder = GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(report.as_bytes()).unwrap();
+    let path = std::env::temp_dir().join(format!("autopilot-report-{}.gz", std::process::id()));
+    std::fs::write(&path, encoder.finish().unwrap()).unwrap();
+    let (code, stdout, stderr) = run(&["feedback-report", "--marketplace", "US", path.to_str().unwrap()], "");
+    std::fs::remove_file(&path).unwrap();
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("\"date\":\"2026-03-07\""), "{stdout}");
+}
+
+#[test]
+fn triage_reads_json_lines_and_prints_a_verdict_each() {
+    let input = "{\"comment\": \"Paket kam zu spät an\", \"rating\": 2}\n\
+                 {\"comment\": \"Scheiße\", \"rating\": 1}\n\
+                 not json\n\
+                 {\"comment\": \"Alles gut\", \"rating\": 7}\n";
+    let (code, stdout, stderr) = run(&["triage", "--marketplace", "A1PA6795UKMFR9", "--fulfillment", "AFN"], input);
+    assert_eq!(code, 1);
+    let lines: Vec<serde_json::Value> = stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["strike_through"], true);
+    assert_eq!(lines[0]["removable"], false);
+    assert_eq!(lines[0]["reasons"], serde_json::json!(["fba_delivery"]));
+    assert_eq!(lines[1]["removable"], true);
+    assert_eq!(lines[1]["reasons"], serde_json::json!(["obscene"]));
+    assert!(lines[1]["evidence"][0].as_str().unwrap().contains("scheiße"));
+    assert!(stderr.contains("line 3") && stderr.contains("line 4"), "{stderr}");
+
+    let (code, _, stderr) = run(&["triage", "--marketplace", "XX", "--fulfillment", "AFN"], "");
+    assert_eq!(code, 1);
+    assert!(stderr.contains("--marketplace"), "{stderr}");
+}

@@ -2,12 +2,14 @@
 
 pub mod clock;
 pub mod dispatch;
+pub mod feedback;
 pub mod ids;
 pub mod marketplace;
 pub mod order;
 pub mod order_change;
 pub mod review_request;
 pub mod seller;
+pub mod triage;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use dispatch::{Decision, decide};

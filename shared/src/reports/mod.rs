@@ -1,0 +1,3 @@
+//! Report documents from the Reports API, parsed into domain values.
+
+pub mod feedback;
