@@ -3,6 +3,7 @@
 
 use std::time::Instant;
 
+use autopilot_shared::domain::ratings::{DailyBuckets, PositiveBaseline, ratings};
 use autopilot_shared::domain::triage::triage;
 use autopilot_shared::domain::{FulfillmentChannel, Marketplace};
 use autopilot_shared::reports::feedback::parse_feedback_report;
@@ -61,5 +62,29 @@ fn main() {
         "triage: {} comments in {elapsed:.3} s = {:.0} comments/s ({flagged} flagged)",
         parsed.feedback.len(),
         parsed.feedback.len() as f64 / elapsed
+    );
+
+    // Ratings for a seller with a million feedback rows over five years: folding every row into
+    // daily buckets (a full rebuild), then the recompute that runs after each report.
+    let feedback_rows = if cfg!(debug_assertions) { 50_000 } else { 1_000_000 };
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 3, 31).expect("date");
+    let started = Instant::now();
+    let mut buckets = DailyBuckets::default();
+    for n in 0..feedback_rows {
+        buckets.add(today - chrono::Duration::days((n % 1825) as i64), (n % 5 + 1) as u8);
+    }
+    let rebuild = started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    let rounds = 100;
+    let mut negatives = 0;
+    for _ in 0..rounds {
+        negatives += ratings(&buckets, today, true, PositiveBaseline::default()).lifetime.counts.negative;
+    }
+    let recompute = started.elapsed().as_secs_f64() / f64::from(rounds);
+    assert!(negatives > 0);
+    println!(
+        "ratings, {feedback_rows} feedback rows: rebuild from rows {:.1} ms, recompute (30/90/365/lifetime) {:.3} ms",
+        rebuild * 1000.0,
+        recompute * 1000.0
     );
 }

@@ -7,6 +7,7 @@ pub mod ids;
 pub mod marketplace;
 pub mod order;
 pub mod order_change;
+pub mod ratings;
 pub mod review_request;
 pub mod seller;
 pub mod triage;
