@@ -148,21 +148,24 @@ async fn retries_stop_after_max_attempts() {
 #[tokio::test]
 async fn injected_faults_are_survived() {
     // 30 % of calls fail; 12 attempts make a call that never gets through a one-in-two-million
-    // event, so the test is about surviving faults, not about luck.
+    // event, so the test is about surviving faults, not about luck. The simulator's faults come
+    // from its seeded generator: the same faults every run.
     let h = sim_harness(UsagePlans::scaled(100.0), |c| c.max_attempts = 12).await;
     let sim = h.simulator();
-    for n in 0..10 {
+    for n in 0..30 {
         sim.upsert_order(sim_order(&h.seller.seller_id, &format!("111-0000001-{n:07}"), sim.now()));
     }
     sim.set_faults(Faults { error_500: 0.1, error_503: 0.1, drop_connection: 0.1, latency_ms: 5 });
     let api = h.api.seller(&h.seller, Region::Na).await.unwrap();
-    for n in 0..10 {
+    for n in 0..30 {
         let order =
             api.get_order(&OrderId::parse(format!("111-0000001-{n:07}")).unwrap(), deadline_in(20.0)).await.unwrap();
         assert_eq!(order.amazon_order_id, format!("111-0000001-{n:07}"));
     }
-    let faults = sim.calls("getOrder", 500) + sim.calls("getOrder", 503);
-    assert!(faults > 0, "the faults were injected");
+    for (kind, status) in [("500", 500), ("503", 503), ("dropped connection", spapi_sim::DROPPED)] {
+        assert!(sim.calls("getOrder", status) > 0, "no {kind} was injected");
+    }
+    assert_eq!(sim.calls("getOrder", 200), 30);
 }
 
 #[tokio::test]

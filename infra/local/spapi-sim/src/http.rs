@@ -104,41 +104,50 @@ fn dropped_connection() -> Response {
     response
 }
 
-/// Injected failures, in the order Amazon's edge would produce them.
-async fn inject_faults(state: &SimState) -> Option<Response> {
-    let faults: Faults = state.world().faults.clone();
+/// Status recorded in the call counts for a dropped connection (no HTTP status reached the client).
+pub const DROPPED: u16 = 0;
+
+/// Injected failures, in the order Amazon's edge would produce them, with the status to count.
+async fn inject_faults(state: &SimState) -> Option<(Response, u16)> {
+    let (faults, roll) = {
+        let mut world = state.world();
+        let roll = world.rng.f64();
+        (world.faults.clone(), roll)
+    };
     if faults.latency_ms > 0 {
         tokio::time::sleep(std::time::Duration::from_millis(faults.latency_ms)).await;
     }
-    let roll = fastrand::f64();
     if roll < faults.drop_connection {
-        return Some(dropped_connection());
+        return Some((dropped_connection(), DROPPED));
     }
     if roll < faults.drop_connection + faults.error_500 {
-        return Some(error(
+        let response = error(
             StatusCode::INTERNAL_SERVER_ERROR,
             "InternalFailure",
             "We encountered an internal error. Please try again.",
             "",
             None,
-        ));
+        );
+        return Some((response, 500));
     }
     if roll < faults.drop_connection + faults.error_500 + faults.error_503 {
-        return Some(error(
+        let response = error(
             StatusCode::SERVICE_UNAVAILABLE,
             "ServiceUnavailable",
             "Service temporarily unavailable. Please try again.",
             "",
             None,
-        ));
+        );
+        return Some((response, 503));
     }
     None
 }
 
 /// Faults, then the access token, then the usage plan: the principal and its plan's rate.
 async fn admit(state: &SimState, headers: &HeaderMap, operation: Operation) -> Result<(Principal, f64), Response> {
-    if let Some(fault) = inject_faults(state).await {
-        return Err(record(state, operation, fault));
+    if let Some((fault, status)) = inject_faults(state).await {
+        *state.world().calls.entry((operation.name().to_string(), status)).or_default() += 1;
+        return Err(fault);
     }
     let token = headers.get("x-amz-access-token").and_then(|v| v.to_str().ok());
     let principal = state.world().principal(token, state.now());
@@ -570,7 +579,7 @@ async fn download_document(
     Path(document_id): Path<String>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    if let Some(fault) = inject_faults(&state).await {
+    if let Some((fault, _)) = inject_faults(&state).await {
         return fault;
     }
     let expires = query.get("expires").and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);

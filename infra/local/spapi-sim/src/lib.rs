@@ -25,6 +25,7 @@ use serde_json::json;
 use thiserror::Error;
 
 pub use feedback::{FeedbackRow, format_date, header as report_header, render_report};
+pub use http::DROPPED;
 pub use state::{Faults, ReportTiming, SimOrder, SolicitationRecord};
 
 /// The simulator: cheap to clone, all clones share one world.
@@ -165,6 +166,11 @@ impl Simulator {
         self.state.world().feedback.push((seller_id.to_string(), marketplace, row));
     }
 
+    /// Seed every random choice of the simulator (faults, deliveries), for repeatable runs.
+    pub fn set_seed(&self, seed: u64) {
+        self.state.world().rng = fastrand::Rng::with_seed(seed);
+    }
+
     pub fn set_faults(&self, faults: Faults) {
         self.state.world().faults = faults;
     }
@@ -192,7 +198,8 @@ impl Simulator {
         self.state.world().token_grants.get(seller_id).copied().unwrap_or(0)
     }
 
-    /// How many calls of an operation were answered with `status`.
+    /// How many calls of an operation were answered with `status` (`DROPPED`, 0, for
+    /// connections dropped by fault injection).
     pub fn calls(&self, operation: &str, status: u16) -> u32 {
         self.state.world().calls.get(&(operation.to_string(), status)).copied().unwrap_or(0)
     }
@@ -222,23 +229,24 @@ impl Simulator {
         };
         let mut report = DeliveryReport::default();
         let mut sends = Vec::new();
+        let mut rng = self.state.world().rng.fork();
         for (seller, kind, body) in pending {
             let Some((_, _, arn)) = routes.iter().find(|(s, k, _)| *s == seller && *k == kind) else {
                 report.unsubscribed += 1;
                 continue;
             };
-            if fastrand::f64() < options.drop_share {
+            if rng.f64() < options.drop_share {
                 report.dropped += 1;
                 continue;
             }
             sends.push((arn.clone(), body.clone()));
-            if fastrand::f64() < options.duplicate_share {
+            if rng.f64() < options.duplicate_share {
                 report.duplicates += 1;
                 sends.push((arn.clone(), body));
             }
         }
         if options.shuffle {
-            fastrand::shuffle(&mut sends);
+            rng.shuffle(&mut sends);
         }
         for (arn, body) in sends {
             let queue_url = queue_url(&sqs, &arn).await?;

@@ -122,7 +122,6 @@ impl Default for ReportTiming {
     }
 }
 
-#[derive(Default)]
 pub struct World {
     pub applications: HashMap<String, String>,
     /// refresh token -> seller id
@@ -143,6 +142,36 @@ pub struct World {
     next_id: u64,
     /// Count of every SP-API call by operation name and status, for tests and the demo.
     pub calls: BTreeMap<(String, u16), u32>,
+    /// Every random choice (faults, notification duplicates, losses and order) comes from this
+    /// seeded generator, so a test or demo run is repeatable.
+    pub rng: fastrand::Rng,
+}
+
+/// The seed a simulator starts with; `Simulator::set_seed` changes it.
+pub const DEFAULT_SEED: u64 = 0x5EED_F00D;
+
+impl Default for World {
+    fn default() -> Self {
+        Self {
+            applications: HashMap::new(),
+            refresh_tokens: HashMap::new(),
+            tokens: HashMap::new(),
+            token_grants: HashMap::new(),
+            orders: BTreeMap::new(),
+            solicitations: BTreeMap::new(),
+            feedback: Vec::new(),
+            reports: BTreeMap::new(),
+            destinations: Vec::new(),
+            subscriptions: Vec::new(),
+            outbox: Vec::new(),
+            faults: Faults::default(),
+            report_timing: ReportTiming::default(),
+            gzip_documents: true,
+            next_id: 0,
+            calls: BTreeMap::new(),
+            rng: fastrand::Rng::with_seed(DEFAULT_SEED),
+        }
+    }
 }
 
 impl World {
@@ -273,7 +302,7 @@ pub struct SimState {
 
 impl SimState {
     pub fn new(clock: Arc<dyn Clock>, plans: UsagePlans, sqs: Option<aws_sdk_sqs::Client>) -> Self {
-        let world = World { gzip_documents: true, ..World::default() };
+        let world = World::default();
         Self {
             world: Mutex::new(world),
             clock,
