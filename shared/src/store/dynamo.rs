@@ -21,8 +21,8 @@ use serde::{Deserialize, Serialize};
 use super::keys;
 use super::schema::{self, KeyType, Projection};
 use super::{
-    CheckpointStore, DueOrder, DueReviewRequests, Expect, OrderRepository, PutOutcome, SellerDirectory, StoreError,
-    SyncCheckpoint, Versioned,
+    CheckpointStore, DueOrder, DueReviewRequests, Expect, FeedbackStore, OrderRepository, PutOutcome, SellerDirectory,
+    StoreError, StoredFeedback, SyncCheckpoint, Versioned,
 };
 use crate::domain::{Clock, Marketplace, Order, OrderId, SellerAccount, SellerId};
 
@@ -120,6 +120,14 @@ struct CheckpointItem {
     sk: String,
     #[serde(flatten)]
     checkpoint: SyncCheckpoint,
+}
+
+#[derive(Serialize, Deserialize)]
+struct FeedbackItem {
+    pk: String,
+    sk: String,
+    #[serde(flatten)]
+    stored: StoredFeedback,
 }
 
 /// Keys of a due-index entry (the index projects keys only).
@@ -500,6 +508,53 @@ impl CheckpointStore for DynamoStore {
             .send()
             .await
             .map_err(|err| backend("PutItem", err))?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl FeedbackStore for DynamoStore {
+    async fn feedback_between(
+        &self,
+        seller: &SellerId,
+        marketplace: Marketplace,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> Result<Vec<StoredFeedback>, StoreError> {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.config.table_name)
+            .key_condition_expression("#p = :p AND #s BETWEEN :from AND :to")
+            .expression_attribute_names("#p", schema::PARTITION_KEY)
+            .expression_attribute_names("#s", schema::SORT_KEY)
+            .expression_attribute_values(":p", s(keys::feedback_partition(seller, marketplace)))
+            .expression_attribute_values(":from", s(keys::feedback_range_start(from)))
+            .expression_attribute_values(":to", s(keys::feedback_range_end(to)));
+        self.query_all(query, None)
+            .await?
+            .into_iter()
+            .map(|item| decode::<FeedbackItem>(item).map(|i| i.stored))
+            .collect()
+    }
+
+    async fn put_feedback(&self, seller: &SellerId, stored: &StoredFeedback) -> Result<(), StoreError> {
+        let item = FeedbackItem {
+            pk: keys::feedback_partition(seller, stored.feedback.marketplace),
+            sk: keys::feedback_sort_key(stored.feedback.date, &stored.feedback.order_id),
+            stored: stored.clone(),
+        };
+        let encoded = encode(&item.sk, &item)?;
+        let output = self
+            .client
+            .put_item()
+            .table_name(&self.config.table_name)
+            .set_item(Some(encoded))
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .send()
+            .await
+            .map_err(|err| backend("PutItem", err))?;
+        self.meter.add(output.consumed_capacity(), true);
         Ok(())
     }
 }

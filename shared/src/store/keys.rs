@@ -37,6 +37,15 @@ pub fn feedback_sort_key(date: NaiveDate, order: &OrderId) -> String {
     format!("{}#{order}", date.format("%Y-%m-%d"))
 }
 
+/// Sort-key bounds of the feedback dated `from..=to` (inclusive at both ends).
+pub fn feedback_range_start(from: NaiveDate) -> String {
+    format!("{}#", from.format("%Y-%m-%d"))
+}
+
+pub fn feedback_range_end(to: NaiveDate) -> String {
+    format!("{}#~", to.format("%Y-%m-%d"))
+}
+
 pub fn rating_partition(seller: &SellerId, marketplace: Marketplace) -> String {
     format!("SELLER#{seller}#MP#{marketplace}#RATING")
 }

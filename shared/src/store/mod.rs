@@ -135,3 +135,27 @@ pub trait SellerDirectory: Send + Sync {
     /// Every seller account, all pages.
     async fn list_sellers(&self) -> Result<Vec<SellerAccount>, StoreError>;
 }
+
+/// A feedback as stored: when it was first seen and, once it vanished from a report covering
+/// its date, when it was found removed.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct StoredFeedback {
+    #[serde(flatten)]
+    pub feedback: crate::domain::feedback::Feedback,
+    pub first_seen: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub removed_at: Option<DateTime<Utc>>,
+}
+
+#[async_trait]
+pub trait FeedbackStore: Send + Sync {
+    /// Feedback of a seller and marketplace dated `from..=to`, removed ones included, all pages.
+    async fn feedback_between(
+        &self,
+        seller: &SellerId,
+        marketplace: Marketplace,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> Result<Vec<StoredFeedback>, StoreError>;
+    async fn put_feedback(&self, seller: &SellerId, feedback: &StoredFeedback) -> Result<(), StoreError>;
+}
