@@ -278,6 +278,21 @@ impl DynamoStore {
         }
     }
 
+    /// A PutItem without condition (single-writer items: sellers, checkpoints, feedback), metered.
+    async fn put_unconditional<T: Serialize>(&self, key: &str, item: &T) -> Result<(), StoreError> {
+        let output = self
+            .client
+            .put_item()
+            .table_name(&self.config.table_name)
+            .set_item(Some(encode(key, item)?))
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .send()
+            .await
+            .map_err(|err| backend("PutItem", err))?;
+        self.meter.add(output.consumed_capacity(), true);
+        Ok(())
+    }
+
     /// A strongly consistent GetItem, metered.
     async fn get_consistent(&self, pk: String, sk: impl Into<String>) -> Result<Option<Item>, StoreError> {
         let output = self
@@ -434,15 +449,7 @@ impl SellerDirectory for DynamoStore {
             sk: keys::seller_sort_key(&seller.seller_id),
             seller: seller.clone(),
         };
-        let encoded = encode(&item.sk, &item)?;
-        self.client
-            .put_item()
-            .table_name(&self.config.table_name)
-            .set_item(Some(encoded))
-            .send()
-            .await
-            .map_err(|err| backend("PutItem", err))?;
-        Ok(())
+        self.put_unconditional(&item.sk, &item).await
     }
 
     async fn get_seller(&self, seller: &SellerId) -> Result<Option<SellerAccount>, StoreError> {
@@ -500,15 +507,7 @@ impl CheckpointStore for DynamoStore {
             sk: keys::checkpoint_sort_key(stream),
             checkpoint: checkpoint.clone(),
         };
-        let encoded = encode(&item.pk, &item)?;
-        self.client
-            .put_item()
-            .table_name(&self.config.table_name)
-            .set_item(Some(encoded))
-            .send()
-            .await
-            .map_err(|err| backend("PutItem", err))?;
-        Ok(())
+        self.put_unconditional(&item.pk, &item).await
     }
 }
 
@@ -544,17 +543,6 @@ impl FeedbackStore for DynamoStore {
             sk: keys::feedback_sort_key(stored.feedback.date, &stored.feedback.order_id),
             stored: stored.clone(),
         };
-        let encoded = encode(&item.sk, &item)?;
-        let output = self
-            .client
-            .put_item()
-            .table_name(&self.config.table_name)
-            .set_item(Some(encoded))
-            .return_consumed_capacity(ReturnConsumedCapacity::Total)
-            .send()
-            .await
-            .map_err(|err| backend("PutItem", err))?;
-        self.meter.add(output.consumed_capacity(), true);
-        Ok(())
+        self.put_unconditional(&item.sk, &item).await
     }
 }
