@@ -49,12 +49,17 @@ fn demo_seller() -> Result<SellerAccount, String> {
     })
 }
 
+/// The Amazon order id of the demo's order `n`.
+fn demo_order_id(n: u32) -> String {
+    format!("113-{:07}-{:07}", 4_200_000 + n, 9_100_000 + n * 37)
+}
+
 /// One order of the demo week: bought on `day`, shipped a day later unless canceled.
 fn sim_order(n: u32, purchased: DateTime<Utc>, status: &str) -> SimOrder {
     SimOrder {
         seller_id: SELLER.into(),
         order: ApiOrder {
-            amazon_order_id: format!("113-{:07}-{:07}", 4_200_000 + n, 9_100_000 + n * 37),
+            amazon_order_id: demo_order_id(n),
             purchase_date: purchased,
             last_update_date: purchased,
             order_status: status.into(),
@@ -297,8 +302,7 @@ pub async fn run(dynamodb_endpoint: &str, aws_endpoint: &str, table: &str, out: 
 async fn print_orders(store: &DynamoStore, seller: &SellerAccount, title: &str) -> Result<(), String> {
     println!("\n== {title}:");
     for n in 0..12u32 {
-        let order_id =
-            OrderId::parse(sim_order(n, Utc::now(), "Unshipped").order.amazon_order_id).map_err(e("order id"))?;
+        let order_id = OrderId::parse(demo_order_id(n)).map_err(e("order id"))?;
         let Some(order) = store.get_order(&seller.seller_id, &order_id).await.map_err(e("read order"))? else {
             println!("   {order_id}  MISSING");
             continue;

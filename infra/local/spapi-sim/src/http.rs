@@ -378,6 +378,21 @@ fn check_marketplace(query: &HashMap<String, String>, rate: f64) -> Result<Strin
     }
 }
 
+/// The Solicitations API's common checks: faults, token, usage plan, a seller's token, and
+/// exactly one valid marketplace. The seller, the marketplace id and the plan's rate, or the
+/// (already counted) refusal.
+async fn admit_for_marketplace(
+    state: &SimState,
+    headers: &HeaderMap,
+    operation: Operation,
+    query: &HashMap<String, String>,
+) -> Result<(String, String, f64), Response> {
+    let (principal, rate) = admit(state, headers, operation).await?;
+    let seller = seller_of(&principal, rate).map_err(|response| record(state, operation, response))?;
+    let marketplace = check_marketplace(query, rate).map_err(|response| record(state, operation, response))?;
+    Ok((seller, marketplace, rate))
+}
+
 async fn get_solicitation_actions(
     State(state): State<Shared>,
     headers: HeaderMap,
@@ -385,11 +400,9 @@ async fn get_solicitation_actions(
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
     const OP: Operation = Operation::GetSolicitationActionsForOrder;
-    let (principal, rate) = admitted!(state, headers, OP);
-    let seller = seller!(state, OP, principal, rate);
-    let marketplace = match check_marketplace(&query, rate) {
-        Ok(m) => m,
-        Err(response) => return record(&state, OP, response),
+    let (seller, marketplace, rate) = match admit_for_marketplace(&state, &headers, OP, &query).await {
+        Ok(admitted) => admitted,
+        Err(response) => return response,
     };
     let check = state.world().solicitation_check(&seller, &order_id, state.now());
     let self_href = format!("/solicitations/v1/orders/{order_id}?marketplaceIds={marketplace}");
@@ -424,11 +437,9 @@ async fn create_solicitation(
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
     const OP: Operation = Operation::CreateProductReviewAndSellerFeedbackSolicitation;
-    let (principal, rate) = admitted!(state, headers, OP);
-    let seller = seller!(state, OP, principal, rate);
-    let marketplace = match check_marketplace(&query, rate) {
-        Ok(m) => m,
-        Err(response) => return record(&state, OP, response),
+    let (seller, marketplace, rate) = match admit_for_marketplace(&state, &headers, OP, &query).await {
+        Ok(admitted) => admitted,
+        Err(response) => return response,
     };
     let now = state.now();
     let mut world = state.world();
