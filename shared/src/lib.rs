@@ -6,6 +6,7 @@ pub mod capture;
 pub mod dispatch;
 pub mod domain;
 pub mod events;
+pub mod feedback_events;
 pub mod feedback_sync;
 pub mod notifications;
 pub mod reports;

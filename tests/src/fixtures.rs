@@ -29,6 +29,7 @@ pub fn seller(n: u32) -> SellerAccount {
         alert_recipients: vec![EmailAddress::parse(format!("owner{n}@seller.example")).expect("valid e-mail")],
         alert_delivery: Default::default(),
         credentials_secret: format!("feedback-autopilot/sellers/{}", seller_id(n)),
+        feedback: Default::default(),
     }
 }
 

@@ -74,6 +74,7 @@ pub async fn sim_harness(plans: UsagePlans, configure: impl FnOnce(&mut SpApiCon
         alert_recipients: vec![],
         alert_delivery: Default::default(),
         credentials_secret: secret_name,
+        feedback: Default::default(),
     };
     let mut config = SpApiConfig::local(&sim.base_url());
     config.usage_plans = plans;
@@ -204,26 +205,29 @@ impl EventTap {
 
     /// Every event delivered so far (EventBridge's envelope, with `detail-type` and `detail`).
     pub async fn drain(&self) -> Vec<serde_json::Value> {
-        let mut events = Vec::new();
-        loop {
-            let received = self
-                .sqs
-                .receive_message()
-                .queue_url(&self.queue_url)
-                .max_number_of_messages(10)
-                .send()
-                .await
-                .expect("receive");
-            let messages = received.messages.unwrap_or_default();
-            if messages.is_empty() {
-                return events;
+        receive_all(&self.sqs, &self.queue_url)
+            .await
+            .iter()
+            .filter_map(|m| m.body().and_then(|b| serde_json::from_str(b).ok()))
+            .collect()
+    }
+}
+
+/// Every message waiting in an SQS queue, deleted as it is read.
+pub async fn receive_all(sqs: &aws_sdk_sqs::Client, queue_url: &str) -> Vec<aws_sdk_sqs::types::Message> {
+    let mut all = Vec::new();
+    loop {
+        let received =
+            sqs.receive_message().queue_url(queue_url).max_number_of_messages(10).send().await.expect("receive");
+        let messages = received.messages.unwrap_or_default();
+        if messages.is_empty() {
+            return all;
+        }
+        for message in messages {
+            if let Some(handle) = message.receipt_handle() {
+                let _ = sqs.delete_message().queue_url(queue_url).receipt_handle(handle).send().await;
             }
-            for message in messages {
-                events.extend(message.body().and_then(|b| serde_json::from_str(b).ok()));
-                if let Some(handle) = message.receipt_handle() {
-                    let _ = self.sqs.delete_message().queue_url(&self.queue_url).receipt_handle(handle).send().await;
-                }
-            }
+            all.push(message);
         }
     }
 }

@@ -94,22 +94,32 @@ fn the_template_passes_cfn_lint_without_errors_or_warnings() {
     );
 }
 
+/// Both queues Amazon delivers to (ORDER_CHANGE, REPORT_PROCESSING_FINISHED): Amazon's
+/// account may send, a DLQ catches what keeps failing, and bad messages fail alone.
 #[test]
-fn amazon_may_send_order_changes_and_bad_messages_fail_alone() {
+fn amazon_may_send_notifications_and_bad_messages_fail_alone() {
     let template = template();
     let resources = &template["Resources"];
-    let policy = &resources["OrderEventsQueuePolicy"]["Properties"]["PolicyDocument"]["Statement"][0];
-    assert_eq!(policy["Principal"]["AWS"], Value::String("arn:aws:iam::437568002678:root".into()));
-    let actions: Vec<&str> = policy["Action"].as_sequence().unwrap().iter().filter_map(Value::as_str).collect();
-    assert_eq!(actions, vec!["sqs:SendMessage", "sqs:GetQueueAttributes"]);
+    for (queue, function, event) in [
+        ("OrderEvents", "OrderEventsFunction", "OrderChanges"),
+        ("ReportEvents", "FeedbackSyncFunction", "ReportFinished"),
+    ] {
+        let policy = &resources[format!("{queue}QueuePolicy").as_str()]["Properties"]["PolicyDocument"]["Statement"][0];
+        assert_eq!(policy["Principal"]["AWS"], Value::String("arn:aws:iam::437568002678:root".into()), "{queue}");
+        let actions: Vec<&str> = policy["Action"].as_sequence().unwrap().iter().filter_map(Value::as_str).collect();
+        assert_eq!(actions, vec!["sqs:SendMessage", "sqs:GetQueueAttributes"], "{queue}");
 
-    let queue = &resources["OrderEventsQueue"]["Properties"];
-    assert!(queue["RedrivePolicy"]["maxReceiveCount"].as_u64().is_some(), "a DLQ after a bounded number of receives");
+        let properties = &resources[format!("{queue}Queue").as_str()]["Properties"];
+        assert!(
+            properties["RedrivePolicy"]["maxReceiveCount"].as_u64().is_some(),
+            "{queue}: a DLQ after bounded receives"
+        );
 
-    let events = &resources["OrderEventsFunction"]["Properties"]["Events"]["OrderChanges"]["Properties"];
-    let types: Vec<&str> =
-        events["FunctionResponseTypes"].as_sequence().unwrap().iter().filter_map(Value::as_str).collect();
-    assert_eq!(types, vec!["ReportBatchItemFailures"]);
+        let events = &resources[function]["Properties"]["Events"][event]["Properties"];
+        let types: Vec<&str> =
+            events["FunctionResponseTypes"].as_sequence().unwrap().iter().filter_map(Value::as_str).collect();
+        assert_eq!(types, vec!["ReportBatchItemFailures"], "{function}");
+    }
 }
 
 /// Every function's policy names only the actions its code calls, never a wildcard.

@@ -88,6 +88,7 @@ mod tests {
             alert_delivery: Default::default(),
             review_requests: ReviewRequestPolicy::for_marketplaces(&[Marketplace::Us]),
             credentials_secret: "x".into(),
+            feedback: Default::default(),
         }
     }
 

@@ -43,6 +43,12 @@ impl StarCounts {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DailyBuckets {
     days: BTreeMap<NaiveDate, StarCounts>,
+    /// Feedback older than every kept day, folded together: it only counts for lifetime.
+    #[serde(default)]
+    older: StarCounts,
+    /// The newest day folded into `older`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    folded_until: Option<NaiveDate>,
 }
 
 impl DailyBuckets {
@@ -63,7 +69,48 @@ impl DailyBuckets {
     /// Counts of the `days` days ending with `today` (`None`: lifetime).
     pub fn window(&self, today: NaiveDate, days: Option<i64>) -> StarCounts {
         let from = days.map(|d| today - Duration::days(d - 1)).unwrap_or(NaiveDate::MIN);
-        self.days.range(from..=today).fold(StarCounts::default(), |sum, (_, c)| sum.plus(c))
+        let start = if days.is_none() { self.older } else { StarCounts::default() };
+        self.days.range(from..=today).fold(start, |sum, (_, c)| sum.plus(c))
+    }
+
+    /// Replace the counts of the days `from..=to` by those of `ratings` (date, stars): the
+    /// feedback known for those days now. Idempotent, so a report applied twice, or again
+    /// after a crash, gives the same buckets. Days already folded are left alone.
+    pub fn replace_days(&mut self, from: NaiveDate, to: NaiveDate, ratings: impl IntoIterator<Item = (NaiveDate, u8)>) {
+        let from = match self.folded_until {
+            Some(folded) if folded >= from => folded + Duration::days(1),
+            _ => from,
+        };
+        if from > to {
+            return;
+        }
+        let stale: Vec<NaiveDate> = self.days.range(from..=to).map(|(d, _)| *d).collect();
+        for day in stale {
+            self.days.remove(&day);
+        }
+        for (date, rating) in ratings {
+            if date >= from && date <= to {
+                self.add(date, rating);
+            }
+        }
+    }
+
+    /// Fold the days before `date` into one lifetime count, keeping the stored buckets small
+    /// (a report never reaches that far back, so those days no longer change).
+    pub fn fold_before(&mut self, date: NaiveDate) {
+        let keep = self.days.split_off(&date);
+        let old = std::mem::replace(&mut self.days, keep);
+        if let Some((last, _)) = old.last_key_value() {
+            self.folded_until = Some(self.folded_until.map_or(*last, |f| f.max(*last)));
+        }
+        for counts in old.values() {
+            self.older = self.older.plus(counts);
+        }
+    }
+
+    /// Days held individually (the rest is folded).
+    pub fn day_count(&self) -> usize {
+        self.days.len()
     }
 }
 
@@ -160,6 +207,16 @@ pub enum Crossing {
     OdrNegativeRateAtLeast { threshold: f64, value: f64 },
 }
 
+impl Crossing {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Crossing::PositiveShareBelow { .. } => "positive_share_below",
+            Crossing::NegativesAtLeast { .. } => "negatives_at_least",
+            Crossing::OdrNegativeRateAtLeast { .. } => "odr_negative_rate_at_least",
+        }
+    }
+}
+
 /// Thresholds crossed between two snapshots: only the moment a value passes a threshold, so
 /// a seller is alerted once, not every day it stays past it.
 pub fn crossings(
@@ -231,6 +288,25 @@ mod tests {
         let with_baseline = ratings(&buckets, today, false, baseline);
         assert_eq!(with_baseline.days_30.positive_share, Some(0.99));
         assert_eq!(with_baseline.days_90.positive_share, None);
+    }
+
+    #[test]
+    fn replacing_days_is_idempotent_and_folding_keeps_lifetime() {
+        let today = d(2026, 3, 31);
+        let mut buckets = DailyBuckets::default();
+        buckets.add(today - Duration::days(500), 1);
+        buckets.add(today - Duration::days(10), 2);
+        let report = [(today - Duration::days(10), 2), (today - Duration::days(5), 3), (today, 1)];
+        for _ in 0..2 {
+            buckets.replace_days(today - Duration::days(30), today, report);
+        }
+        assert_eq!(buckets.window(today, Some(30)), StarCounts { positive: 0, neutral: 1, negative: 2 });
+        buckets.fold_before(today - Duration::days(400));
+        assert_eq!(buckets.day_count(), 3);
+        assert_eq!(buckets.window(today, None), StarCounts { positive: 0, neutral: 1, negative: 3 });
+        assert_eq!(buckets.window(today, Some(365)), StarCounts { positive: 0, neutral: 1, negative: 2 });
+        buckets.replace_days(today - Duration::days(600), today, []);
+        assert_eq!(buckets.window(today, None).negative, 1, "folded days are not replaced");
     }
 
     #[test]

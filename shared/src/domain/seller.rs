@@ -1,12 +1,14 @@
 //! A seller account that Feedback Autopilot works for, with the seller's own settings.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::Duration;
 use serde::{Deserialize, Serialize};
 
+use super::feedback::FeedbackDeadlines;
 use super::ids::{EmailAddress, OrderId, SellerId};
 use super::marketplace::Marketplace;
+use super::ratings::{PositiveBaseline, RatingThresholds};
 
 /// How a seller wants alerts: each one as it happens, or collected in the daily digest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -54,7 +56,7 @@ impl ReviewRequestPolicy {
 }
 
 /// One seller account (one SP-API authorisation) and the marketplaces it sells in.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SellerAccount {
     pub seller_id: SellerId,
     /// A name for humans (e-mails, the operator's output).
@@ -67,4 +69,20 @@ pub struct SellerAccount {
     /// Name of the AWS Secrets Manager secret that holds this seller's LWA refresh token and
     /// the application's client id/secret. The credentials themselves are never stored here.
     pub credentials_secret: String,
+    /// Feedback deadlines, rating alert thresholds and positive baselines.
+    #[serde(default)]
+    pub feedback: FeedbackSettings,
+}
+
+/// The seller's settings for feedback follow-up.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct FeedbackSettings {
+    #[serde(default)]
+    pub deadlines: FeedbackDeadlines,
+    #[serde(default)]
+    pub thresholds: RatingThresholds,
+    /// Per marketplace, the rating totals Seller Central shows, for a positive share the
+    /// feedback report alone cannot give (it lists 1-3 star feedback only).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub positive_baseline: BTreeMap<Marketplace, PositiveBaseline>,
 }

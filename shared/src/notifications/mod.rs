@@ -3,10 +3,12 @@
 //! they are never read, kept or logged.
 
 mod order_change;
+mod report_finished;
 
 use thiserror::Error;
 
 pub use order_change::{Notification, api_order_change, parse_notification, unwrap_sqs_envelope};
+pub use report_finished::{ReportFinished, parse_report_finished};
 
 /// A message that is not a usable notification, naming the field at fault.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]

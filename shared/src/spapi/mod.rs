@@ -20,7 +20,9 @@ use thiserror::Error;
 pub use client::{OrdersQuery, SellerApi, SpApi, SpApiConfig, deadline_from_epoch_millis};
 pub use credentials::{CredentialSource, SecretsManagerCredentials};
 pub use lwa::LwaCredentials;
-pub use model::{ApiError, ApiOrder, ApiOrderItem};
+pub use model::{
+    ApiError, ApiOrder, ApiOrderItem, CreateReportSpecification, ProcessingStatus, Report, ReportDocument,
+};
 pub use plans::{Operation, UsagePlan, UsagePlans};
 
 /// What a 403 means, read from Amazon's message.

@@ -21,9 +21,11 @@ use serde::{Deserialize, Serialize};
 use super::keys;
 use super::schema::{self, KeyType, Projection};
 use super::{
-    CheckpointStore, DueOrder, DueReviewRequests, Expect, FeedbackStore, OrderRepository, PutOutcome, SellerDirectory,
-    StoreError, StoredFeedback, SyncCheckpoint, Versioned,
+    CheckpointStore, DueOrder, DueReviewRequests, Expect, FeedbackStore, OrderRepository, OrderVolume, PutOutcome,
+    RatingSnapshot, RatingStore, ReportJob, ReportJobs, SellerDirectory, StoreError, StoredFeedback, SyncCheckpoint,
+    Versioned,
 };
+use crate::domain::ratings::DailyBuckets;
 use crate::domain::{Clock, Marketplace, Order, OrderId, SellerAccount, SellerId};
 
 type Item = HashMap<String, AttributeValue>;
@@ -128,6 +130,36 @@ struct FeedbackItem {
     sk: String,
     #[serde(flatten)]
     stored: StoredFeedback,
+}
+
+#[derive(Serialize, Deserialize)]
+struct ReportJobItem {
+    pk: String,
+    sk: String,
+    version: u64,
+    #[serde(flatten)]
+    job: ReportJob,
+}
+
+#[derive(Serialize, Deserialize)]
+struct BucketsItem {
+    pk: String,
+    sk: String,
+    buckets: DailyBuckets,
+}
+
+#[derive(Serialize, Deserialize)]
+struct SnapshotItem {
+    pk: String,
+    sk: String,
+    #[serde(flatten)]
+    snapshot: RatingSnapshot,
+}
+
+#[derive(Deserialize)]
+struct OrderDayItem {
+    sk: String,
+    orders: u64,
 }
 
 /// Keys of a due-index entry (the index projects keys only).
@@ -293,6 +325,80 @@ impl DynamoStore {
         Ok(())
     }
 
+    /// A PutItem that expects the item absent or at a version (compare-and-swap).
+    async fn put_versioned<T: Serialize>(
+        &self,
+        key: &str,
+        item: &T,
+        expect: Expect,
+        version: u64,
+    ) -> Result<PutOutcome, StoreError> {
+        let request = self
+            .client
+            .put_item()
+            .table_name(&self.config.table_name)
+            .set_item(Some(encode(key, item)?))
+            .return_consumed_capacity(ReturnConsumedCapacity::Total);
+        let request = match expect {
+            Expect::Absent => request
+                .condition_expression("attribute_not_exists(#pk)")
+                .expression_attribute_names("#pk", schema::PARTITION_KEY),
+            Expect::Version(v) => request
+                .condition_expression("#v = :v")
+                .expression_attribute_names("#v", schema::VERSION_ATTRIBUTE)
+                .expression_attribute_values(":v", AttributeValue::N(v.to_string())),
+        };
+        match request.send().await {
+            Ok(output) => {
+                self.meter.add(output.consumed_capacity(), true);
+                Ok(PutOutcome::Written { version })
+            }
+            Err(err) if is_conditional_failure(&err) => {
+                self.meter.failed_conditional_writes.fetch_add(1, Ordering::Relaxed);
+                Ok(PutOutcome::Conflict)
+            }
+            Err(err) => Err(backend("PutItem", err)),
+        }
+    }
+
+    async fn count_order(&self, order: &Order) -> Result<(), StoreError> {
+        let output = self
+            .client
+            .update_item()
+            .table_name(&self.config.table_name)
+            .key(schema::PARTITION_KEY, s(keys::order_days_partition(&order.seller_id, order.marketplace)))
+            .key(schema::SORT_KEY, s(keys::day_sort_key(order.purchase_date.date_naive())))
+            .update_expression("ADD #n :one SET #ttl = if_not_exists(#ttl, :expires)")
+            .expression_attribute_names("#n", "orders")
+            .expression_attribute_names("#ttl", schema::TABLE.ttl_attribute)
+            .expression_attribute_values(":one", AttributeValue::N("1".into()))
+            .expression_attribute_values(
+                ":expires",
+                AttributeValue::N((order.purchase_date + ORDER_RETENTION).timestamp().to_string()),
+            )
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .send()
+            .await
+            .map_err(|err| backend("UpdateItem", err))?;
+        self.meter.add(output.consumed_capacity(), true);
+        Ok(())
+    }
+
+    /// Items of partition `pk` whose sort key lies in `from..=to`, oldest first, all pages.
+    async fn query_range(&self, pk: String, from: String, to: String) -> Result<Vec<Item>, StoreError> {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.config.table_name)
+            .key_condition_expression("#p = :p AND #s BETWEEN :from AND :to")
+            .expression_attribute_names("#p", schema::PARTITION_KEY)
+            .expression_attribute_names("#s", schema::SORT_KEY)
+            .expression_attribute_values(":p", s(pk))
+            .expression_attribute_values(":from", s(from))
+            .expression_attribute_values(":to", s(to));
+        self.query_all(query, None).await
+    }
+
     /// A strongly consistent GetItem, metered.
     async fn get_consistent(&self, pk: String, sk: impl Into<String>) -> Result<Option<Item>, StoreError> {
         let output = self
@@ -372,33 +478,17 @@ impl OrderRepository for DynamoStore {
             Expect::Version(v) => v + 1,
         };
         let item = self.order_item(order, version);
-        let encoded = encode(&item.pk, &item)?;
-        let request = self
-            .client
-            .put_item()
-            .table_name(&self.config.table_name)
-            .set_item(Some(encoded))
-            .return_consumed_capacity(ReturnConsumedCapacity::Total);
-        let request = match expect {
-            Expect::Absent => request
-                .condition_expression("attribute_not_exists(#pk)")
-                .expression_attribute_names("#pk", schema::PARTITION_KEY),
-            Expect::Version(v) => request
-                .condition_expression("#v = :v")
-                .expression_attribute_names("#v", schema::VERSION_ATTRIBUTE)
-                .expression_attribute_values(":v", AttributeValue::N(v.to_string())),
-        };
-        match request.send().await {
-            Ok(output) => {
-                self.meter.add(output.consumed_capacity(), true);
-                Ok(PutOutcome::Written { version })
+        let outcome = self.put_versioned(&item.pk, &item, expect, version).await?;
+        if expect == Expect::Absent && matches!(outcome, PutOutcome::Written { .. }) {
+            // Orders per purchase day, for the ODR. Only the first write of an order counts it.
+            // Not in one transaction with the order: a counter item is shared by a whole day's
+            // orders and would make concurrent order writes conflict. If this fails the order
+            // stays recorded and the day is one order short, which is logged.
+            if let Err(err) = self.count_order(order).await {
+                tracing::warn!(error = %err, order_day = %order.purchase_date.date_naive(), "order not counted for its day");
             }
-            Err(err) if is_conditional_failure(&err) => {
-                self.meter.failed_conditional_writes.fetch_add(1, Ordering::Relaxed);
-                Ok(PutOutcome::Conflict)
-            }
-            Err(err) => Err(backend("PutItem", err)),
         }
+        Ok(outcome)
     }
 }
 
@@ -520,21 +610,15 @@ impl FeedbackStore for DynamoStore {
         from: chrono::NaiveDate,
         to: chrono::NaiveDate,
     ) -> Result<Vec<StoredFeedback>, StoreError> {
-        let query = self
-            .client
-            .query()
-            .table_name(&self.config.table_name)
-            .key_condition_expression("#p = :p AND #s BETWEEN :from AND :to")
-            .expression_attribute_names("#p", schema::PARTITION_KEY)
-            .expression_attribute_names("#s", schema::SORT_KEY)
-            .expression_attribute_values(":p", s(keys::feedback_partition(seller, marketplace)))
-            .expression_attribute_values(":from", s(keys::feedback_range_start(from)))
-            .expression_attribute_values(":to", s(keys::feedback_range_end(to)));
-        self.query_all(query, None)
-            .await?
-            .into_iter()
-            .map(|item| decode::<FeedbackItem>(item).map(|i| i.stored))
-            .collect()
+        self.query_range(
+            keys::feedback_partition(seller, marketplace),
+            keys::feedback_range_start(from),
+            keys::feedback_range_end(to),
+        )
+        .await?
+        .into_iter()
+        .map(|item| decode::<FeedbackItem>(item).map(|i| i.stored))
+        .collect()
     }
 
     async fn put_feedback(&self, seller: &SellerId, stored: &StoredFeedback) -> Result<(), StoreError> {
@@ -544,5 +628,175 @@ impl FeedbackStore for DynamoStore {
             stored: stored.clone(),
         };
         self.put_unconditional(&item.sk, &item).await
+    }
+}
+
+#[async_trait]
+impl ReportJobs for DynamoStore {
+    async fn get_report_job(
+        &self,
+        seller: &SellerId,
+        marketplace: Marketplace,
+        report_type: &str,
+    ) -> Result<Option<Versioned<ReportJob>>, StoreError> {
+        let item = self
+            .get_consistent(keys::report_jobs_partition(seller), keys::report_job_sort_key(report_type, marketplace))
+            .await?;
+        item.map(|item| decode::<ReportJobItem>(item).map(|i| Versioned { value: i.job, version: i.version }))
+            .transpose()
+    }
+
+    async fn report_jobs(&self, seller: &SellerId) -> Result<Vec<Versioned<ReportJob>>, StoreError> {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.config.table_name)
+            .key_condition_expression("#p = :p")
+            .expression_attribute_names("#p", schema::PARTITION_KEY)
+            .expression_attribute_values(":p", s(keys::report_jobs_partition(seller)))
+            .consistent_read(true);
+        self.query_all(query, None)
+            .await?
+            .into_iter()
+            .map(|item| decode::<ReportJobItem>(item).map(|i| Versioned { value: i.job, version: i.version }))
+            .collect()
+    }
+
+    async fn put_report_job(
+        &self,
+        seller: &SellerId,
+        job: &ReportJob,
+        expect: Expect,
+    ) -> Result<PutOutcome, StoreError> {
+        let version = match expect {
+            Expect::Absent => 1,
+            Expect::Version(v) => v + 1,
+        };
+        let item = ReportJobItem {
+            pk: keys::report_jobs_partition(seller),
+            sk: keys::report_job_sort_key(&job.report_type, job.marketplace),
+            version,
+            job: job.clone(),
+        };
+        self.put_versioned(&item.pk, &item, expect, version).await
+    }
+}
+
+#[async_trait]
+impl RatingStore for DynamoStore {
+    async fn get_buckets(
+        &self,
+        seller: &SellerId,
+        marketplace: Marketplace,
+    ) -> Result<Option<DailyBuckets>, StoreError> {
+        let item =
+            self.get_consistent(keys::rating_partition(seller, marketplace), keys::RATING_BUCKETS_SORT_KEY).await?;
+        item.map(|item| decode::<BucketsItem>(item).map(|i| i.buckets)).transpose()
+    }
+
+    async fn put_buckets(
+        &self,
+        seller: &SellerId,
+        marketplace: Marketplace,
+        buckets: &DailyBuckets,
+    ) -> Result<(), StoreError> {
+        let item = BucketsItem {
+            pk: keys::rating_partition(seller, marketplace),
+            sk: keys::RATING_BUCKETS_SORT_KEY.to_string(),
+            buckets: buckets.clone(),
+        };
+        self.put_unconditional(&item.pk, &item).await
+    }
+
+    async fn latest_snapshot(
+        &self,
+        seller: &SellerId,
+        marketplace: Marketplace,
+        day: chrono::NaiveDate,
+    ) -> Result<Option<RatingSnapshot>, StoreError> {
+        // Dates sort below "BUCKETS", so `<= day` never reaches the buckets item.
+        let query = self
+            .client
+            .query()
+            .table_name(&self.config.table_name)
+            .key_condition_expression("#p = :p AND #s <= :day")
+            .expression_attribute_names("#p", schema::PARTITION_KEY)
+            .expression_attribute_names("#s", schema::SORT_KEY)
+            .expression_attribute_values(":p", s(keys::rating_partition(seller, marketplace)))
+            .expression_attribute_values(":day", s(keys::rating_sort_key(day)))
+            .scan_index_forward(false)
+            .limit(1);
+        let output = query
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .send()
+            .await
+            .map_err(|err| backend("Query", err))?;
+        self.meter.add(output.consumed_capacity(), false);
+        output
+            .items
+            .unwrap_or_default()
+            .into_iter()
+            .next()
+            .map(|item| decode::<SnapshotItem>(item).map(|i| i.snapshot))
+            .transpose()
+    }
+
+    async fn snapshots_between(
+        &self,
+        seller: &SellerId,
+        marketplace: Marketplace,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> Result<Vec<RatingSnapshot>, StoreError> {
+        self.query_range(
+            keys::rating_partition(seller, marketplace),
+            keys::rating_sort_key(from),
+            keys::rating_sort_key(to),
+        )
+        .await?
+        .into_iter()
+        .map(|item| decode::<SnapshotItem>(item).map(|i| i.snapshot))
+        .collect()
+    }
+
+    async fn put_snapshot(
+        &self,
+        seller: &SellerId,
+        marketplace: Marketplace,
+        snapshot: &RatingSnapshot,
+    ) -> Result<(), StoreError> {
+        let item = SnapshotItem {
+            pk: keys::rating_partition(seller, marketplace),
+            sk: keys::rating_sort_key(snapshot.ratings.as_of),
+            snapshot: snapshot.clone(),
+        };
+        self.put_unconditional(&item.pk, &item).await
+    }
+}
+
+#[async_trait]
+impl OrderVolume for DynamoStore {
+    async fn orders_per_day(
+        &self,
+        seller: &SellerId,
+        marketplace: Marketplace,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> Result<std::collections::BTreeMap<chrono::NaiveDate, u64>, StoreError> {
+        let items = self
+            .query_range(
+                keys::order_days_partition(seller, marketplace),
+                keys::day_sort_key(from),
+                keys::day_sort_key(to),
+            )
+            .await?;
+        let mut days = std::collections::BTreeMap::new();
+        for item in items {
+            let day: OrderDayItem = decode(item)?;
+            let date = chrono::NaiveDate::parse_from_str(&day.sk, "%Y-%m-%d")
+                .map_err(|err| StoreError::Corrupt { key: day.sk.clone(), message: err.to_string() })?;
+            days.insert(date, day.orders);
+        }
+        Ok(days)
     }
 }

@@ -6,6 +6,9 @@
 //! | order             | `SELLER#{seller}#ORDER#{order}`      | `ORDER`                    | `DUE#{seller}#{shard}` / `{time}#{order}` |
 //! | feedback          | `SELLER#{seller}#MP#{mkt}#FEEDBACK`  | `{YYYY-MM-DD}#{order}`     |                                            |
 //! | rating snapshot   | `SELLER#{seller}#MP#{mkt}#RATING`    | `{YYYY-MM-DD}`             |                                            |
+//! | rating buckets    | `SELLER#{seller}#MP#{mkt}#RATING`    | `BUCKETS`                  |                                            |
+//! | orders per day    | `SELLER#{seller}#MP#{mkt}#ORDERDAYS` | `{YYYY-MM-DD}`             |                                            |
+//! | report job        | `SELLER#{seller}#REPORTJOBS`         | `{report type}#{mkt}`      |                                            |
 //! | sync checkpoint   | `SELLER#{seller}#MP#{mkt}`           | `CHECKPOINT#{stream}`      |                                            |
 //!
 //! Sellers share one partition so that listing them is a Query, not a Scan; there are few of
@@ -51,7 +54,26 @@ pub fn rating_partition(seller: &SellerId, marketplace: Marketplace) -> String {
 }
 
 pub fn rating_sort_key(date: NaiveDate) -> String {
+    day_sort_key(date)
+}
+
+/// Sorts after every date, so a date-range query on the rating partition never returns it.
+pub const RATING_BUCKETS_SORT_KEY: &str = "BUCKETS";
+
+pub fn order_days_partition(seller: &SellerId, marketplace: Marketplace) -> String {
+    format!("SELLER#{seller}#MP#{marketplace}#ORDERDAYS")
+}
+
+pub fn day_sort_key(date: NaiveDate) -> String {
     date.format("%Y-%m-%d").to_string()
+}
+
+pub fn report_jobs_partition(seller: &SellerId) -> String {
+    format!("SELLER#{seller}#REPORTJOBS")
+}
+
+pub fn report_job_sort_key(report_type: &str, marketplace: Marketplace) -> String {
+    format!("{report_type}#{marketplace}")
 }
 
 pub fn checkpoint_partition(seller: &SellerId, marketplace: Marketplace) -> String {

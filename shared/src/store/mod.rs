@@ -9,7 +9,11 @@
 //! - orders of a seller whose review request is due: Query on the sparse `due` index, one query
 //!   per shard, merged oldest first;
 //! - feedback by seller, marketplace and date range: Query on the feedback partition;
-//! - rating snapshots by seller, marketplace and date range: Query on the rating partition;
+//! - rating snapshots by seller, marketplace and date range, or the latest one: Query on the
+//!   rating partition; the daily rating buckets: GetItem;
+//! - orders per purchase day of a seller and marketplace (for ODR): Query on the order-days
+//!   partition, counted by the store when an order is first recorded;
+//! - the report jobs of a seller: Query on its report-jobs partition, or GetItem for one;
 //! - all seller accounts: Query on the `SELLERS` partition;
 //! - the reconciliation checkpoint of a seller and marketplace: GetItem.
 
@@ -18,10 +22,15 @@ pub mod keys;
 pub mod schema;
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, NaiveDate, Utc};
 use thiserror::Error;
 
-use crate::domain::{Marketplace, Order, OrderId, SellerAccount, SellerId};
+use crate::domain::feedback::Feedback;
+use crate::domain::ratings::{DailyBuckets, Ratings};
+use crate::domain::triage::Verdict;
+use crate::domain::{FulfillmentChannel, Marketplace, Order, OrderId, SellerAccount, SellerId};
 
 pub use dynamo::{DynamoStore, StoreConfig};
 
@@ -137,14 +146,48 @@ pub trait SellerDirectory: Send + Sync {
 }
 
 /// A feedback as stored: when it was first seen and, once it vanished from a report covering
-/// its date, when it was found removed.
+/// its date, when it was found removed; plus what the follow-up learned and announced.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct StoredFeedback {
     #[serde(flatten)]
-    pub feedback: crate::domain::feedback::Feedback,
+    pub feedback: Feedback,
     pub first_seen: DateTime<Utc>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub removed_at: Option<DateTime<Utc>>,
+    /// Set once a negative or neutral feedback was triaged and announced.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub follow_up: Option<FollowUp>,
+    /// Deadline reminders announced (or covered by a later one), by `Reminder::key`.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub reminders_sent: BTreeSet<String>,
+    /// The removal was announced.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub removal_announced: bool,
+}
+
+impl StoredFeedback {
+    pub fn new(feedback: Feedback, first_seen: DateTime<Utc>) -> Self {
+        Self {
+            feedback,
+            first_seen,
+            removed_at: None,
+            follow_up: None,
+            reminders_sent: BTreeSet::new(),
+            removal_announced: false,
+        }
+    }
+}
+
+/// What the follow-up of a negative or neutral feedback found: the order it belongs to (when
+/// recorded) and the removability verdict.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FollowUp {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_date: Option<NaiveDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fulfillment: Option<FulfillmentChannel>,
+    pub triage: Verdict,
+    pub announced_at: DateTime<Utc>,
 }
 
 #[async_trait]
@@ -154,8 +197,115 @@ pub trait FeedbackStore: Send + Sync {
         &self,
         seller: &SellerId,
         marketplace: Marketplace,
-        from: chrono::NaiveDate,
-        to: chrono::NaiveDate,
+        from: NaiveDate,
+        to: NaiveDate,
     ) -> Result<Vec<StoredFeedback>, StoreError>;
     async fn put_feedback(&self, seller: &SellerId, feedback: &StoredFeedback) -> Result<(), StoreError>;
+}
+
+/// One report request of a seller and marketplace, from createReport to the applied document.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ReportJob {
+    pub marketplace: Marketplace,
+    pub report_type: String,
+    pub state: ReportJobState,
+    /// When the last report was applied (or found to have no data).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_finished_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum ReportJobState {
+    /// No report asked for.
+    Idle,
+    /// createReport answered with `report_id`; waiting for Amazon to finish it.
+    Requested { report_id: String, requested_at: DateTime<Utc>, from: NaiveDate, to: NaiveDate },
+    /// A worker is downloading and applying it until `lease_until`.
+    Processing {
+        report_id: String,
+        requested_at: DateTime<Utc>,
+        from: NaiveDate,
+        to: NaiveDate,
+        lease_until: DateTime<Utc>,
+        worker: String,
+    },
+}
+
+#[async_trait]
+pub trait ReportJobs: Send + Sync {
+    async fn get_report_job(
+        &self,
+        seller: &SellerId,
+        marketplace: Marketplace,
+        report_type: &str,
+    ) -> Result<Option<Versioned<ReportJob>>, StoreError>;
+    /// Every report job of a seller (one per report type and marketplace).
+    async fn report_jobs(&self, seller: &SellerId) -> Result<Vec<Versioned<ReportJob>>, StoreError>;
+    async fn put_report_job(
+        &self,
+        seller: &SellerId,
+        job: &ReportJob,
+        expect: Expect,
+    ) -> Result<PutOutcome, StoreError>;
+}
+
+/// The ratings of one seller and marketplace on one day.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct RatingSnapshot {
+    pub ratings: Ratings,
+    /// Orders with negative feedback / orders over the 60 days ending `as_of`, by order date.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub odr_negative_rate: Option<f64>,
+    pub orders_60: u64,
+    pub negative_orders_60: u64,
+    pub computed_at: DateTime<Utc>,
+}
+
+#[async_trait]
+pub trait RatingStore: Send + Sync {
+    async fn get_buckets(
+        &self,
+        seller: &SellerId,
+        marketplace: Marketplace,
+    ) -> Result<Option<DailyBuckets>, StoreError>;
+    async fn put_buckets(
+        &self,
+        seller: &SellerId,
+        marketplace: Marketplace,
+        buckets: &DailyBuckets,
+    ) -> Result<(), StoreError>;
+    /// The newest snapshot dated on or before `day`.
+    async fn latest_snapshot(
+        &self,
+        seller: &SellerId,
+        marketplace: Marketplace,
+        day: NaiveDate,
+    ) -> Result<Option<RatingSnapshot>, StoreError>;
+    /// Snapshots dated `from..=to`, oldest first (the daily history).
+    async fn snapshots_between(
+        &self,
+        seller: &SellerId,
+        marketplace: Marketplace,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<RatingSnapshot>, StoreError>;
+    async fn put_snapshot(
+        &self,
+        seller: &SellerId,
+        marketplace: Marketplace,
+        snapshot: &RatingSnapshot,
+    ) -> Result<(), StoreError>;
+}
+
+/// Orders recorded per purchase day (UTC), counted by the store when an order is first written.
+#[async_trait]
+pub trait OrderVolume: Send + Sync {
+    async fn orders_per_day(
+        &self,
+        seller: &SellerId,
+        marketplace: Marketplace,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<BTreeMap<NaiveDate, u64>, StoreError>;
 }

@@ -4,8 +4,8 @@
 //! lifecycle with gzip documents behind five-minute URLs, and the Notifications API, with
 //! per-seller, per-operation usage plans (429 + `x-amzn-RateLimit-Limit`), Amazon's 403
 //! messages, injected faults, and a clock the caller moves. ORDER_CHANGE notifications for the
-//! orders it holds are delivered to the subscribed SQS destination (moto), with duplicates and
-//! reordering on request.
+//! orders it holds, and REPORT_PROCESSING_FINISHED for reports it finishes, are delivered to
+//! the subscribed SQS destination (moto), with duplicates, losses and reordering on request.
 //!
 //! Use it in-process ([`Simulator::start`]) or as the `spapi-sim` binary, driven through the
 //! admin API under `/_sim`.
@@ -166,6 +166,14 @@ impl Simulator {
         self.state.world().feedback.push((seller_id.to_string(), marketplace, row));
     }
 
+    /// The buyer (or Amazon) removes the feedback of an order: later reports no longer list it.
+    pub fn remove_feedback(&self, seller_id: &str, order_id: &str) -> bool {
+        let mut world = self.state.world();
+        let before = world.feedback.len();
+        world.feedback.retain(|(seller, _, row)| !(seller == seller_id && row.order_id == order_id));
+        world.feedback.len() != before
+    }
+
     /// Seed every random choice of the simulator (faults, deliveries), for repeatable runs.
     pub fn set_seed(&self, seed: u64) {
         self.state.world().rng = fastrand::Rng::with_seed(seed);
@@ -205,14 +213,19 @@ impl Simulator {
     }
 
     pub fn pending_notifications(&self) -> usize {
-        self.state.world().outbox.len()
+        let now = self.state.now();
+        let mut world = self.state.world();
+        world.advance_reports(now);
+        world.outbox.len()
     }
 
     /// Send every queued notification to the SQS queue its seller subscribed for that type.
     pub async fn deliver_notifications(&self, options: &DeliveryOptions) -> Result<DeliveryReport, SimError> {
         let sqs = self.state.sqs.clone().ok_or(SimError::NoSqs)?;
+        let now = self.state.now();
         let (pending, routes) = {
             let mut world = self.state.world();
+            world.advance_reports(now);
             let pending = std::mem::take(&mut world.outbox);
             let routes: Vec<(String, String, String)> = world
                 .subscriptions

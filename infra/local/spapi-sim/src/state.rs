@@ -264,9 +264,58 @@ impl World {
                 }
                 _ => sim.report.processing_status = ProcessingStatus::Cancelled,
             }
+            let notification = report_finished_notification(&sim.seller_id, &sim.report, finish_at);
+            let seller = sim.seller_id.clone();
+            let report = sim.report.clone();
+            self.outbox.push((seller, "REPORT_PROCESSING_FINISHED".into(), notification));
+            return Some(report);
         }
         Some(sim.report.clone())
     }
+
+    /// Move every unfinished report to its state at `now` (queueing its notification when it
+    /// finishes), as Amazon's processing does in the background.
+    pub fn advance_reports(&mut self, now: DateTime<Utc>) {
+        let unfinished: Vec<String> = self
+            .reports
+            .iter()
+            .filter(|(_, r)| {
+                matches!(r.report.processing_status, ProcessingStatus::InQueue | ProcessingStatus::InProgress)
+            })
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in unfinished {
+            self.advance_report(&id, now);
+        }
+    }
+}
+
+/// REPORT_PROCESSING_FINISHED as Amazon shapes it (see ReportProcessingFinishedNotification.json).
+fn report_finished_notification(seller_id: &str, report: &Report, at: DateTime<Utc>) -> serde_json::Value {
+    let time = at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let mut finished = serde_json::json!({
+        "sellerId": seller_id,
+        "accountId": format!("amzn1.merchant.o.{seller_id}"),
+        "reportId": report.report_id,
+        "reportType": report.report_type,
+        "processingStatus": report.processing_status,
+    });
+    if let Some(document) = &report.report_document_id {
+        finished["reportDocumentId"] = serde_json::json!(document);
+    }
+    serde_json::json!({
+        "notificationVersion": "2020-09-04",
+        "notificationType": "REPORT_PROCESSING_FINISHED",
+        "payloadVersion": "2020-09-04",
+        "eventTime": time,
+        "payload": {"reportProcessingFinishedNotification": finished},
+        "notificationMetadata": {
+            "applicationId": "amzn1.sellerapps.app.feedback-autopilot-sim",
+            "subscriptionId": "sim-subscription-reports",
+            "publishTime": time,
+            "notificationId": format!("report-finished-{}", report.report_id),
+        }
+    })
 }
 
 fn in_range(date: NaiveDate, from: NaiveDate, to: NaiveDate) -> bool {

@@ -41,17 +41,20 @@ pub async fn apply_report(
     for feedback in report.iter().filter(|f| f.marketplace == marketplace && f.date >= from && f.date <= to) {
         match existing.remove(feedback.order_id.as_str()) {
             None => {
-                store
-                    .put_feedback(
-                        seller,
-                        &StoredFeedback { feedback: feedback.clone(), first_seen: now, removed_at: None },
-                    )
-                    .await?;
+                store.put_feedback(seller, &StoredFeedback::new(feedback.clone(), now)).await?;
                 changes.new.push(feedback.clone());
             }
             Some(stored) if stored.removed_at.is_some() => {
                 store
-                    .put_feedback(seller, &StoredFeedback { feedback: feedback.clone(), removed_at: None, ..stored })
+                    .put_feedback(
+                        seller,
+                        &StoredFeedback {
+                            feedback: feedback.clone(),
+                            removed_at: None,
+                            removal_announced: false,
+                            ..stored
+                        },
+                    )
                     .await?;
                 changes.restored.push(feedback.clone());
             }

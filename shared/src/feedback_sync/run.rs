@@ -1,0 +1,384 @@
+//! The report lifecycle: request, notice completion (notification or poll), claim, apply.
+
+use std::collections::BTreeMap;
+
+use chrono::{Duration, NaiveDate};
+use futures_util::StreamExt;
+use thiserror::Error;
+use tokio::time::Instant;
+
+use super::{FEEDBACK_REPORT_TYPE, FeedbackSync, SyncSummary, apply_report};
+use crate::domain::feedback::Feedback;
+use crate::domain::ratings::DailyBuckets;
+use crate::domain::{Marketplace, SellerAccount};
+use crate::events::PublishError;
+use crate::notifications::ReportFinished;
+use crate::reports::feedback::{ReportError, parse_feedback_report};
+use crate::spapi::{CreateReportSpecification, ProcessingStatus, SpApiError};
+use crate::store::{Expect, PutOutcome, ReportJob, ReportJobState, StoreError, Versioned};
+
+#[derive(Debug, Error)]
+pub enum SyncError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Api(#[from] SpApiError),
+    #[error(transparent)]
+    Publish(#[from] PublishError),
+    #[error("feedback report {report_id}: {source}")]
+    Report { report_id: String, source: ReportError },
+}
+
+impl SyncError {
+    /// Whether the same step may succeed later (the caller retries the message or run).
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            SyncError::Store(err) => err.is_retryable(),
+            SyncError::Api(err) => err.is_transient(),
+            SyncError::Publish(_) => true,
+            SyncError::Report { .. } => false,
+        }
+    }
+}
+
+/// What became of a REPORT_PROCESSING_FINISHED notification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotificationOutcome {
+    Applied,
+    NoData,
+    Failed,
+    /// Not a feedback report, not a known seller, or not one of our pending reports (a
+    /// duplicate, or already applied by the polling fallback).
+    Ignored,
+    /// Another worker holds the report.
+    NotClaimed,
+}
+
+fn idle(job: &ReportJob) -> ReportJob {
+    ReportJob { state: ReportJobState::Idle, ..job.clone() }
+}
+
+impl FeedbackSync {
+    /// One scheduled run over every seller and marketplace until the deadline: request due
+    /// reports, poll those whose notification has not come, then the follow-up and snapshot.
+    pub async fn run(&self, worker: &str, deadline: Instant) -> Result<SyncSummary, StoreError> {
+        let sellers = self.store.list_sellers().await?;
+        let steps: Vec<(&SellerAccount, Marketplace)> =
+            sellers.iter().flat_map(|s| s.marketplaces.iter().map(move |m| (s, *m))).collect();
+        let results = futures_util::stream::iter(steps.into_iter().map(|(account, marketplace)| async move {
+            let mut summary = SyncSummary::default();
+            if Instant::now() >= deadline {
+                return summary;
+            }
+            if let Err(err) = self.step(worker, account, marketplace, deadline, &mut summary).await {
+                tracing::error!(seller = %account.seller_id, %marketplace, error = %err, "feedback sync step failed; tried again next run");
+                summary.failures += 1;
+            }
+            summary
+        }))
+        .buffer_unordered(self.settings.concurrent_sellers.max(1))
+        .collect::<Vec<_>>()
+        .await;
+        let mut summary = SyncSummary::default();
+        for result in &results {
+            summary.merge(result);
+        }
+        Ok(summary)
+    }
+
+    async fn step(
+        &self,
+        worker: &str,
+        account: &SellerAccount,
+        marketplace: Marketplace,
+        deadline: Instant,
+        summary: &mut SyncSummary,
+    ) -> Result<(), SyncError> {
+        let seller = &account.seller_id;
+        let now = self.clock.now();
+        let job = match self.store.get_report_job(seller, marketplace, FEEDBACK_REPORT_TYPE).await? {
+            Some(job) => job,
+            None => {
+                let job = ReportJob {
+                    marketplace,
+                    report_type: FEEDBACK_REPORT_TYPE.to_string(),
+                    state: ReportJobState::Idle,
+                    last_finished_at: None,
+                };
+                match self.store.put_report_job(seller, &job, Expect::Absent).await? {
+                    PutOutcome::Written { version } => Versioned { value: job, version },
+                    PutOutcome::Conflict => return Ok(()), // another run is on it
+                }
+            }
+        };
+        match &job.value.state {
+            ReportJobState::Idle => {
+                let due = job.value.last_finished_at.is_none_or(|at| now - at >= self.settings.report_every);
+                if due {
+                    self.request(account, &job, deadline).await?;
+                    summary.reports_requested += 1;
+                }
+            }
+            ReportJobState::Requested { report_id, requested_at, .. }
+                if now - *requested_at >= self.settings.poll_after =>
+            {
+                let report_id = report_id.clone();
+                self.poll(worker, account, job, &report_id, deadline, summary).await?;
+            }
+            ReportJobState::Processing { report_id, lease_until, .. } if now >= *lease_until => {
+                let report_id = report_id.clone();
+                self.poll(worker, account, job, &report_id, deadline, summary).await?;
+            }
+            ReportJobState::Requested { .. } | ReportJobState::Processing { .. } => {}
+        }
+        self.follow_up(account, marketplace, summary).await
+    }
+
+    /// createReport for the days not yet final, then record it as requested.
+    async fn request(
+        &self,
+        account: &SellerAccount,
+        job: &Versioned<ReportJob>,
+        deadline: Instant,
+    ) -> Result<(), SyncError> {
+        let marketplace = job.value.marketplace;
+        let now = self.clock.now();
+        let today = now.date_naive();
+        let lookback = match job.value.last_finished_at {
+            None => self.settings.first_lookback_days,
+            Some(_) => self.settings.lookback_days,
+        };
+        let from = today - Duration::days(lookback);
+        // Two days more than applied, so a marketplace whose dates run behind UTC cannot make
+        // the report miss feedback dated `from` (which would then look removed).
+        let start = (from - Duration::days(2)).and_hms_opt(0, 0, 0).map(|t| t.and_utc());
+        let api = self.api.seller(account, marketplace.region()).await?;
+        let report_id = api
+            .create_report(
+                &CreateReportSpecification {
+                    report_type: FEEDBACK_REPORT_TYPE.to_string(),
+                    marketplace_ids: vec![marketplace.id().to_string()],
+                    data_start_time: start,
+                    data_end_time: None,
+                },
+                deadline,
+            )
+            .await?;
+        let next = ReportJob {
+            state: ReportJobState::Requested { report_id: report_id.clone(), requested_at: now, from, to: today },
+            ..job.value.clone()
+        };
+        if self.store.put_report_job(&account.seller_id, &next, Expect::Version(job.version)).await?
+            == PutOutcome::Conflict
+        {
+            tracing::warn!(seller = %account.seller_id, %marketplace, report_id, "another run requested a report first; this one is left unused");
+        }
+        Ok(())
+    }
+
+    /// The polling fallback: getReport, and if Amazon finished it, claim and finish it.
+    async fn poll(
+        &self,
+        worker: &str,
+        account: &SellerAccount,
+        job: Versioned<ReportJob>,
+        report_id: &str,
+        deadline: Instant,
+        summary: &mut SyncSummary,
+    ) -> Result<(), SyncError> {
+        let api = self.api.seller(account, job.value.marketplace.region()).await?;
+        let report = api.get_report(report_id, deadline).await?;
+        match report.processing_status {
+            ProcessingStatus::InQueue | ProcessingStatus::InProgress => {
+                let requested_at = match &job.value.state {
+                    ReportJobState::Requested { requested_at, .. }
+                    | ReportJobState::Processing { requested_at, .. } => *requested_at,
+                    ReportJobState::Idle => return Ok(()),
+                };
+                if self.clock.now() - requested_at >= self.settings.give_up_after {
+                    tracing::warn!(seller = %account.seller_id, report_id, "Amazon has not finished the report; asking again next run");
+                    self.store
+                        .put_report_job(&account.seller_id, &idle(&job.value), Expect::Version(job.version))
+                        .await?;
+                    summary.reports_failed += 1;
+                }
+                Ok(())
+            }
+            status => self
+                .finish(worker, account, job, status, report.report_document_id.as_deref(), deadline, summary)
+                .await
+                .map(|_| ()),
+        }
+    }
+
+    /// Handle REPORT_PROCESSING_FINISHED: find the pending job it answers, claim, finish.
+    pub async fn on_report_finished(
+        &self,
+        worker: &str,
+        notice: &ReportFinished,
+        deadline: Instant,
+    ) -> Result<(NotificationOutcome, SyncSummary), SyncError> {
+        let mut summary = SyncSummary::default();
+        if notice.report_type != FEEDBACK_REPORT_TYPE {
+            return Ok((NotificationOutcome::Ignored, summary));
+        }
+        let Some(account) = self.store.get_seller(&notice.seller_id).await? else {
+            tracing::warn!(seller = %notice.seller_id, report_id = notice.report_id, "report of an unknown seller ignored");
+            return Ok((NotificationOutcome::Ignored, summary));
+        };
+        let jobs = self.store.report_jobs(&notice.seller_id).await?;
+        let pending = jobs.into_iter().find(|job| match &job.value.state {
+            ReportJobState::Requested { report_id, .. } | ReportJobState::Processing { report_id, .. } => {
+                *report_id == notice.report_id
+            }
+            ReportJobState::Idle => false,
+        });
+        let Some(job) = pending else {
+            return Ok((NotificationOutcome::Ignored, summary));
+        };
+        let marketplace = job.value.marketplace;
+        let document = match (&notice.status, &notice.document_id) {
+            (ProcessingStatus::Done, None) => {
+                let api = self.api.seller(&account, marketplace.region()).await?;
+                api.get_report(&notice.report_id, deadline).await?.report_document_id
+            }
+            (_, document) => document.clone(),
+        };
+        let outcome =
+            self.finish(worker, &account, job, notice.status, document.as_deref(), deadline, &mut summary).await?;
+        if outcome != NotificationOutcome::NotClaimed {
+            self.follow_up(&account, marketplace, &mut summary).await?;
+        }
+        Ok((outcome, summary))
+    }
+
+    /// Claim a finished report and apply it (DONE), record "no data" (CANCELLED) or give it up
+    /// (FATAL). The claim makes a notification and a poll racing for the same report apply it
+    /// once.
+    #[allow(clippy::too_many_arguments)]
+    async fn finish(
+        &self,
+        worker: &str,
+        account: &SellerAccount,
+        job: Versioned<ReportJob>,
+        status: ProcessingStatus,
+        document_id: Option<&str>,
+        deadline: Instant,
+        summary: &mut SyncSummary,
+    ) -> Result<NotificationOutcome, SyncError> {
+        let seller = &account.seller_id;
+        let now = self.clock.now();
+        let (report_id, requested_at, from, to) = match &job.value.state {
+            ReportJobState::Requested { report_id, requested_at, from, to } => {
+                (report_id.clone(), *requested_at, *from, *to)
+            }
+            ReportJobState::Processing { report_id, requested_at, from, to, lease_until, .. }
+                if now >= *lease_until =>
+            {
+                (report_id.clone(), *requested_at, *from, *to)
+            }
+            _ => return Ok(NotificationOutcome::NotClaimed),
+        };
+        let claimed = ReportJob {
+            state: ReportJobState::Processing {
+                report_id: report_id.clone(),
+                requested_at,
+                from,
+                to,
+                lease_until: now + self.settings.lease,
+                worker: worker.to_string(),
+            },
+            ..job.value.clone()
+        };
+        let version = match self.store.put_report_job(seller, &claimed, Expect::Version(job.version)).await? {
+            PutOutcome::Written { version } => version,
+            PutOutcome::Conflict => return Ok(NotificationOutcome::NotClaimed),
+        };
+        let marketplace = job.value.marketplace;
+        let (outcome, finished) = match (status, document_id) {
+            (ProcessingStatus::Done, Some(document_id)) => {
+                match self.apply(account, marketplace, &report_id, document_id, (from, to), deadline, summary).await {
+                    Ok(()) => {
+                        summary.reports_applied += 1;
+                        (NotificationOutcome::Applied, true)
+                    }
+                    Err(SyncError::Report { report_id, source }) => {
+                        // The document itself is unusable; asking again tomorrow is all we can do.
+                        tracing::error!(%seller, %marketplace, report_id, error = %source, "feedback report unreadable");
+                        summary.reports_failed += 1;
+                        (NotificationOutcome::Failed, true)
+                    }
+                    Err(other) => return Err(other), // transient: the lease runs out, the next run retries
+                }
+            }
+            (ProcessingStatus::Cancelled, _) => {
+                // Amazon cancels a report when it has no data. That is not proof that stored
+                // feedback was removed (a cancelled report lists nothing), so nothing changes.
+                summary.reports_without_data += 1;
+                (NotificationOutcome::NoData, true)
+            }
+            (status, _) => {
+                tracing::error!(%seller, %marketplace, report_id, ?status, "Amazon did not produce the report; asking again next run");
+                summary.reports_failed += 1;
+                (NotificationOutcome::Failed, false)
+            }
+        };
+        let done = ReportJob {
+            state: ReportJobState::Idle,
+            last_finished_at: if finished { Some(now) } else { job.value.last_finished_at },
+            ..job.value.clone()
+        };
+        if self.store.put_report_job(seller, &done, Expect::Version(version)).await? == PutOutcome::Conflict {
+            tracing::warn!(%seller, %marketplace, report_id, "the report's lease ran out before it was recorded as done");
+        }
+        Ok(outcome)
+    }
+
+    /// Download, parse, fold into the store and the rating buckets.
+    #[allow(clippy::too_many_arguments)]
+    async fn apply(
+        &self,
+        account: &SellerAccount,
+        marketplace: Marketplace,
+        report_id: &str,
+        document_id: &str,
+        (from, to): (NaiveDate, NaiveDate),
+        deadline: Instant,
+        summary: &mut SyncSummary,
+    ) -> Result<(), SyncError> {
+        let seller = &account.seller_id;
+        let api = self.api.seller(account, marketplace.region()).await?;
+        let bytes = api.fetch_report_document(document_id, deadline).await?;
+        // Amazon documents flat-file reports as UTF-8 for these marketplaces; a stray invalid
+        // byte costs one character, not the report.
+        let text = String::from_utf8_lossy(&bytes);
+        let parsed = parse_feedback_report(&text, marketplace)
+            .map_err(|source| SyncError::Report { report_id: report_id.to_string(), source })?;
+        for rejected in &parsed.rejected {
+            // The line number and the reason only: the row may hold the rater's e-mail.
+            tracing::warn!(%seller, %marketplace, report_id, line = rejected.line, reason = %rejected.message, "feedback row skipped");
+        }
+        summary.rows_rejected += parsed.rejected.len() as u32;
+        let rows = latest_per_order(parsed.feedback);
+        let now = self.clock.now();
+        let changes = apply_report(self.store.as_ref(), seller, marketplace, (from, to), &rows, now).await?;
+        summary.feedback_new += changes.new.len() as u32;
+        summary.feedback_changed += (changes.changed.len() + changes.restored.len()) as u32;
+        summary.feedback_removed += changes.removed.len() as u32;
+        let mut buckets = self.store.get_buckets(seller, marketplace).await?.unwrap_or_else(DailyBuckets::default);
+        buckets.replace_days(from, to, rows.iter().map(|f| (f.date, f.rating)));
+        buckets.fold_before(now.date_naive() - Duration::days(self.settings.bucket_days));
+        self.store.put_buckets(seller, marketplace, &buckets).await?;
+        tracing::info!(%seller, %marketplace, report_id, new = changes.new.len(), removed = changes.removed.len(), "feedback report applied");
+        Ok(())
+    }
+}
+
+/// One row per order (Amazon allows one feedback per order; a repeated row keeps the last).
+fn latest_per_order(rows: Vec<Feedback>) -> Vec<Feedback> {
+    let mut by_order: BTreeMap<String, Feedback> = BTreeMap::new();
+    for row in rows {
+        by_order.insert(row.order_id.to_string(), row);
+    }
+    by_order.into_values().collect()
+}

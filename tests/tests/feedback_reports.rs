@@ -1,0 +1,58 @@
+//! The feedback report parser on one fixture per date-format family (tests/fixtures/reports).
+
+use autopilot_shared::domain::Marketplace;
+use autopilot_shared::reports::feedback::parse_feedback_report;
+use autopilot_tests::workspace_root;
+use chrono::NaiveDate;
+
+fn fixture(name: &str) -> String {
+    let path = workspace_root().join("tests/fixtures/reports").join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("read {}: {err}", path.display()))
+}
+
+fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, day).unwrap()
+}
+
+#[test]
+fn every_date_family_parses_to_the_same_dates() {
+    let cases: &[(&str, Marketplace, &[(NaiveDate, u8)])] = &[
+        ("us_m-d-yy.tsv", Marketplace::Us, &[(d(2026, 11, 3), 1), (d(2026, 2, 14), 3), (d(2025, 12, 31), 2)]),
+        ("de_d.m.yy_bom_crlf.tsv", Marketplace::De, &[(d(2026, 11, 3), 1), (d(2026, 2, 14), 2)]),
+        ("jp_yy-m-d.tsv", Marketplace::Jp, &[(d(2026, 11, 3), 1), (d(2025, 12, 31), 3)]),
+        ("se_yyyy-mm-dd.tsv", Marketplace::Se, &[(d(2026, 11, 3), 2), (d(2026, 2, 14), 1)]),
+        ("uk_d-m-yy_legacy_columns.tsv", Marketplace::Uk, &[(d(2026, 11, 3), 1), (d(2026, 2, 14), 2)]),
+    ];
+    for (name, marketplace, expected) in cases {
+        let text = fixture(name);
+        let parsed = parse_feedback_report(&text, *marketplace).unwrap_or_else(|err| panic!("{name}: {err}"));
+        let got: Vec<(NaiveDate, u8)> = parsed.feedback.iter().map(|f| (f.date, f.rating)).collect();
+        assert_eq!(got, *expected, "{name}");
+        assert!(parsed.feedback.iter().all(|f| f.marketplace == *marketplace), "{name}");
+        let dump = format!("{:?}", parsed.feedback);
+        assert!(!dump.contains("marketplace.amazon"), "{name}: the rater e-mail must be dropped: {dump}");
+    }
+}
+
+#[test]
+fn comments_responses_and_whitespace_come_through_cleanly() {
+    let us = parse_feedback_report(&fixture("us_m-d-yy.tsv"), Marketplace::Us).unwrap();
+    assert_eq!(us.feedback[1].response.as_deref(), Some("Sorry about the delay!"));
+    assert_eq!(us.feedback[2].comment, "", "an empty comment is a valid row");
+    let de = parse_feedback_report(&fixture("de_d.m.yy_bom_crlf.tsv"), Marketplace::De).unwrap();
+    assert_eq!(de.feedback[0].comment, "Scheiße, nie wieder", "no BOM or CR left in the data");
+    assert_eq!(de.feedback[0].order_id.as_str(), "302-1234567-1234567");
+    let se = parse_feedback_report(&fixture("se_yyyy-mm-dd.tsv"), Marketplace::Se).unwrap();
+    assert_eq!(se.feedback[1].comment.split_whitespace().collect::<Vec<_>>(), ["extra", "spaces"]);
+    assert!(!se.feedback[1].comment.starts_with(' '));
+}
+
+#[test]
+fn a_malformed_row_is_named_by_its_line_and_the_rest_is_kept() {
+    let uk = parse_feedback_report(&fixture("uk_d-m-yy_legacy_columns.tsv"), Marketplace::Uk).unwrap();
+    assert_eq!(uk.feedback.len(), 2);
+    assert_eq!(uk.rejected.len(), 1);
+    assert_eq!(uk.rejected[0].line, 4);
+    assert!(uk.rejected[0].message.contains("not-a-date"), "{}", uk.rejected[0].message);
+    assert!(!uk.rejected[0].to_string().contains("x@y.z"), "a row error never quotes the rater e-mail");
+}
