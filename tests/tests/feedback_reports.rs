@@ -14,16 +14,19 @@ fn d(y: i32, m: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, day).unwrap()
 }
 
+/// A fixture, its marketplace, and the (date, stars) of its rows.
+type Case = (&'static str, Marketplace, Vec<(NaiveDate, u8)>);
+
 #[test]
 fn every_date_family_parses_to_the_same_dates() {
-    let cases: &[(&str, Marketplace, &[(NaiveDate, u8)])] = &[
-        ("us_m-d-yy.tsv", Marketplace::Us, &[(d(2026, 11, 3), 1), (d(2026, 2, 14), 3), (d(2025, 12, 31), 2)]),
-        ("de_d.m.yy_bom_crlf.tsv", Marketplace::De, &[(d(2026, 11, 3), 1), (d(2026, 2, 14), 2)]),
-        ("jp_yy-m-d.tsv", Marketplace::Jp, &[(d(2026, 11, 3), 1), (d(2025, 12, 31), 3)]),
-        ("se_yyyy-mm-dd.tsv", Marketplace::Se, &[(d(2026, 11, 3), 2), (d(2026, 2, 14), 1)]),
-        ("uk_d-m-yy_legacy_columns.tsv", Marketplace::Uk, &[(d(2026, 11, 3), 1), (d(2026, 2, 14), 2)]),
+    let cases: Vec<Case> = vec![
+        ("us_m-d-yy.tsv", Marketplace::Us, vec![(d(2026, 11, 3), 1), (d(2026, 2, 14), 3), (d(2025, 12, 31), 2)]),
+        ("de_d.m.yy_bom_crlf.tsv", Marketplace::De, vec![(d(2026, 11, 3), 1), (d(2026, 2, 14), 2)]),
+        ("jp_yy-m-d.tsv", Marketplace::Jp, vec![(d(2026, 11, 3), 1), (d(2025, 12, 31), 3)]),
+        ("se_yyyy-mm-dd.tsv", Marketplace::Se, vec![(d(2026, 11, 3), 2), (d(2026, 2, 14), 1)]),
+        ("uk_d-m-yy_legacy_columns.tsv", Marketplace::Uk, vec![(d(2026, 11, 3), 1), (d(2026, 2, 14), 2)]),
     ];
-    for (name, marketplace, expected) in cases {
+    for (name, marketplace, expected) in &cases {
         let text = fixture(name);
         let parsed = parse_feedback_report(&text, *marketplace).unwrap_or_else(|err| panic!("{name}: {err}"));
         let got: Vec<(NaiveDate, u8)> = parsed.feedback.iter().map(|f| (f.date, f.rating)).collect();
