@@ -5,8 +5,11 @@
 //! Stages so far: onboarding a seller (credentials in Secrets Manager, ORDER_CHANGE
 //! subscription to an SQS queue), a simulated week of orders whose notifications arrive
 //! duplicated, shuffled and partly lost, the order-events handler recording them, and the
-//! order-sync poll recovering what was lost.
+//! order-sync poll recovering what was lost, five weeks of review requests, and the feedback
+//! stage: reports finished through REPORT_PROCESSING_FINISHED, triage, ratings, reminders and
+//! a removal.
 
+mod feedback;
 mod scenario;
 
 use std::path::PathBuf;

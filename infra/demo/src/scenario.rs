@@ -24,11 +24,11 @@ const SELLER: &str = "A2DEMOSELLER01";
 /// The simulator answers getOrders once a minute at Amazon's pace; the demo runs it 60x faster.
 const RATE_SCALE: f64 = 60.0;
 
-fn e<E: std::fmt::Display>(context: &'static str) -> impl Fn(E) -> String {
+pub(crate) fn e<E: std::fmt::Display>(context: &'static str) -> impl Fn(E) -> String {
     move |err| format!("{context}: {err}")
 }
 
-fn deadline(seconds: u64) -> Instant {
+pub(crate) fn deadline(seconds: u64) -> Instant {
     Instant::now() + StdDuration::from_secs(seconds)
 }
 
@@ -51,7 +51,7 @@ fn demo_seller() -> Result<SellerAccount, String> {
 }
 
 /// The Amazon order id of the demo's order `n`.
-fn demo_order_id(n: u32) -> String {
+pub(crate) fn demo_order_id(n: u32) -> String {
     format!("113-{:07}-{:07}", 4_200_000 + n, 9_100_000 + n * 37)
 }
 
@@ -290,6 +290,30 @@ pub async fn run(dynamodb_endpoint: &str, aws_endpoint: &str, table: &str, out: 
     );
 
     print_orders(&store, &seller, &format!("Orders at {}", clock.now().format("%Y-%m-%d %H:%M"))).await?;
+
+    // -- feedback: reports, triage, ratings, reminders, removals
+    let report_queue = "feedback-autopilot-demo-report-events";
+    let report_queue_url = sqs
+        .create_queue()
+        .queue_name(report_queue)
+        .send()
+        .await
+        .map_err(e("create queue"))?
+        .queue_url
+        .unwrap_or_default();
+    let _ = sqs.purge_queue().queue_url(&report_queue_url).send().await;
+    let report_queue_arn = format!("arn:aws:sqs:{}:123456789012:{report_queue}", autopilot_shared::aws::LOCAL_REGION);
+    crate::feedback::FeedbackStage {
+        sim: &sim.simulator,
+        clock: clock.clone(),
+        store: &store,
+        api: api.clone(),
+        aws: &aws,
+        seller: &seller,
+        bus,
+    }
+    .run(&report_queue_arn, &report_queue_url)
+    .await?;
 
     std::fs::create_dir_all(out.join("mail")).map_err(|err| format!("create {}: {err}", out.display()))?;
     println!(
