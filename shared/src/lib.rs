@@ -1,6 +1,7 @@
 //! Feedback Autopilot's shared library: the domain rules, the ports handlers depend on, and
 //! the adapters (DynamoDB today; SP-API, SES and EventBridge as they arrive) that implement them.
 
+pub mod alerts;
 pub mod aws;
 pub mod capture;
 pub mod dispatch;

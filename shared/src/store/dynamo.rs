@@ -800,3 +800,53 @@ impl OrderVolume for DynamoStore {
         Ok(days)
     }
 }
+
+/// How long an alert ledger entry is kept: longer than EventBridge retries or redelivers.
+const ALERT_LEDGER_RETENTION: Duration = Duration::days(30);
+
+#[async_trait]
+impl crate::alerts::AlertLedger for DynamoStore {
+    async fn claim_alert(
+        &self,
+        seller: &SellerId,
+        event_id: &str,
+        recipient: &crate::domain::EmailAddress,
+    ) -> Result<bool, StoreError> {
+        #[derive(Serialize)]
+        struct LedgerItem {
+            pk: String,
+            sk: String,
+            claimed_at: DateTime<Utc>,
+            expires_at: i64,
+        }
+        let now = self.clock.now();
+        let item = LedgerItem {
+            pk: keys::alerts_partition(seller),
+            sk: keys::alert_sort_key(event_id, recipient.as_str()),
+            claimed_at: now,
+            expires_at: (now + ALERT_LEDGER_RETENTION).timestamp(),
+        };
+        let outcome = self.put_versioned(&item.sk, &item, Expect::Absent, 1).await?;
+        Ok(matches!(outcome, PutOutcome::Written { .. }))
+    }
+
+    async fn release_alert(
+        &self,
+        seller: &SellerId,
+        event_id: &str,
+        recipient: &crate::domain::EmailAddress,
+    ) -> Result<(), StoreError> {
+        let output = self
+            .client
+            .delete_item()
+            .table_name(&self.config.table_name)
+            .key(schema::PARTITION_KEY, s(keys::alerts_partition(seller)))
+            .key(schema::SORT_KEY, s(keys::alert_sort_key(event_id, recipient.as_str())))
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .send()
+            .await
+            .map_err(|err| backend("DeleteItem", err))?;
+        self.meter.add(output.consumed_capacity(), true);
+        Ok(())
+    }
+}

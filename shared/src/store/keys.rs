@@ -9,6 +9,7 @@
 //! | rating buckets    | `SELLER#{seller}#MP#{mkt}#RATING`    | `BUCKETS`                  |                                            |
 //! | orders per day    | `SELLER#{seller}#MP#{mkt}#ORDERDAYS` | `{YYYY-MM-DD}`             |                                            |
 //! | report job        | `SELLER#{seller}#REPORTJOBS`         | `{report type}#{mkt}`      |                                            |
+//! | alert ledger      | `SELLER#{seller}#ALERTS`             | `{event id}#{recipient}`   |                                            |
 //! | sync checkpoint   | `SELLER#{seller}#MP#{mkt}`           | `CHECKPOINT#{stream}`      |                                            |
 //!
 //! Sellers share one partition so that listing them is a Query, not a Scan; there are few of
@@ -74,6 +75,14 @@ pub fn report_jobs_partition(seller: &SellerId) -> String {
 
 pub fn report_job_sort_key(report_type: &str, marketplace: Marketplace) -> String {
     format!("{report_type}#{marketplace}")
+}
+
+pub fn alerts_partition(seller: &SellerId) -> String {
+    format!("SELLER#{seller}#ALERTS")
+}
+
+pub fn alert_sort_key(event_id: &str, recipient: &str) -> String {
+    format!("{event_id}#{recipient}")
 }
 
 pub fn checkpoint_partition(seller: &SellerId, marketplace: Marketplace) -> String {
