@@ -143,3 +143,20 @@ fn function_policies_are_least_privilege() {
         }
     }
 }
+
+/// The alerts function sends only as the configured identity, and its events are retried then
+/// kept in a DLQ.
+#[test]
+fn alerts_may_send_only_as_the_sender_and_failed_events_are_kept() {
+    let template = template();
+    let function = &template["Resources"]["AlertsFunction"]["Properties"];
+    let statements = function["Policies"][0]["Statement"].as_sequence().unwrap();
+    let ses =
+        statements.iter().find(|s| s["Action"] == Value::String("ses:SendEmail".into())).expect("an SES statement");
+    let resource = ses["Resource"]["Fn::Sub"].as_str().or(ses["Resource"].as_str()).unwrap_or_default();
+    assert!(resource.contains(":identity/${AlertSenderIdentity}"), "{resource}");
+    assert!(!ses["Condition"]["StringEquals"]["ses:FromAddress"].is_null(), "only the sender address");
+    let rule = &function["Events"]["FeedbackEvents"]["Properties"];
+    assert!(rule["RetryPolicy"]["MaximumRetryAttempts"].as_u64().unwrap() > 0);
+    assert_eq!(rule["DeadLetterConfig"]["Type"], Value::String("SQS".into()));
+}

@@ -10,6 +10,7 @@
 //! a removal.
 
 mod feedback;
+mod mail;
 mod scenario;
 
 use std::path::PathBuf;

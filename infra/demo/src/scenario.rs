@@ -291,7 +291,8 @@ pub async fn run(dynamodb_endpoint: &str, aws_endpoint: &str, table: &str, out: 
 
     print_orders(&store, &seller, &format!("Orders at {}", clock.now().format("%Y-%m-%d %H:%M"))).await?;
 
-    // -- feedback: reports, triage, ratings, reminders, removals
+    // -- feedback: reports, triage, ratings, reminders, removals; alerts read the bus
+    let alert_queue = crate::mail::tap_bus(&aws, bus).await?;
     let report_queue = "feedback-autopilot-demo-report-events";
     let report_queue_url = sqs
         .create_queue()
@@ -315,11 +316,15 @@ pub async fn run(dynamodb_endpoint: &str, aws_endpoint: &str, table: &str, out: 
     .run(&report_queue_arn, &report_queue_url)
     .await?;
 
-    std::fs::create_dir_all(out.join("mail")).map_err(|err| format!("create {}: {err}", out.display()))?;
+    let files = crate::mail::send_alerts(&aws, &store, clock.clone(), &alert_queue, out).await?;
     println!(
-        "\n== Seller e-mails sent: none yet (alerts arrive with a later stage; they will be written to {})",
+        "\n== Seller e-mails sent through SES (moto) by the alerts function: {} (each at most once per recipient), written to {}:",
+        files.len(),
         out.join("mail").display()
     );
+    for file in &files {
+        println!("   {file}");
+    }
     Ok(())
 }
 
