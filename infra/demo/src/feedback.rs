@@ -13,7 +13,7 @@ use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
 use chrono::Duration;
 use spapi_sim::{DeliveryOptions, FeedbackRow, Simulator};
 
-use crate::scenario::{deadline, demo_order_id, e};
+use crate::scenario::{deadline, demo_order_id, e, receive_all};
 
 /// The feedback buyers leave on the demo's orders: (order n, days ago, stars, comment).
 const FEEDBACK: &[(u32, i64, u8, &str)] = &[
@@ -58,34 +58,16 @@ impl FeedbackStage<'_> {
     async fn notified(&self, sqs: &aws_sdk_sqs::Client, queue_url: &str) -> Result<(usize, usize), String> {
         self.clock.advance(Duration::minutes(2));
         self.sim.deliver_notifications(&DeliveryOptions::default()).await.map_err(e("deliver notifications"))?;
-        let mut records = Vec::new();
-        loop {
-            let received = sqs
-                .receive_message()
-                .queue_url(queue_url)
-                .max_number_of_messages(10)
-                .send()
-                .await
-                .map_err(e("receive"))?;
-            let messages = received.messages.unwrap_or_default();
-            if messages.is_empty() {
-                break;
-            }
-            for m in messages {
-                if let Some(handle) = m.receipt_handle() {
-                    sqs.delete_message()
-                        .queue_url(queue_url)
-                        .receipt_handle(handle)
-                        .send()
-                        .await
-                        .map_err(e("delete"))?;
-                }
+        let records: Vec<SqsMessage> = receive_all(sqs, queue_url)
+            .await?
+            .into_iter()
+            .map(|m| {
                 let mut record = SqsMessage::default();
                 record.message_id = m.message_id;
                 record.body = m.body;
-                records.push(record);
-            }
-        }
+                record
+            })
+            .collect();
         let count = records.len();
         let mut event = SqsEvent::default();
         event.records = records;

@@ -10,7 +10,7 @@ use autopilot_shared::domain::ManualClock;
 use autopilot_shared::store::DynamoStore;
 use aws_lambda_events::event::eventbridge::EventBridgeEvent;
 
-use crate::scenario::e;
+use crate::scenario::{e, receive_all};
 
 pub const SENDER: &str = "alerts@demo-outdoor.example";
 
@@ -64,31 +64,23 @@ pub async fn send_alerts(
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).map_err(|err| format!("create {}: {err}", dir.display()))?;
     let mut files = Vec::new();
-    let mut n = 0;
-    loop {
-        let received =
-            sqs.receive_message().queue_url(queue_url).max_number_of_messages(10).send().await.map_err(e("receive"))?;
-        let messages = received.messages.unwrap_or_default();
-        if messages.is_empty() {
-            return Ok(files);
-        }
-        for m in messages {
-            if let Some(handle) = m.receipt_handle() {
-                sqs.delete_message().queue_url(queue_url).receipt_handle(handle).send().await.map_err(e("delete"))?;
+    for message in receive_all(&sqs, queue_url).await? {
+        let event: EventBridgeEvent<serde_json::Value> =
+            serde_json::from_str(message.body().unwrap_or("{}")).map_err(e("event"))?;
+        let Some(outcome) = alerts::handle(&deps, event).await.map_err(e("alerts"))? else { continue };
+        for sent in outcome.sent {
+            let stem = format!(
+                "{:02}-{}-{}",
+                files.len() + 1,
+                sent.mail.kind,
+                sent.recipient.as_str().split('@').next().unwrap_or("to")
+            );
+            for (ext, bytes) in [("eml", sent.raw.as_slice()), ("html", sent.mail.html.as_bytes())] {
+                let path = dir.join(format!("{stem}.{ext}"));
+                std::fs::write(&path, bytes).map_err(|err| format!("write {}: {err}", path.display()))?;
             }
-            let event: EventBridgeEvent<serde_json::Value> =
-                serde_json::from_str(m.body().unwrap_or("{}")).map_err(e("event"))?;
-            let Some(outcome) = alerts::handle(&deps, event).await.map_err(e("alerts"))? else { continue };
-            for sent in outcome.sent {
-                n += 1;
-                let stem =
-                    format!("{n:02}-{}-{}", sent.mail.kind, sent.recipient.as_str().split('@').next().unwrap_or("to"));
-                for (ext, bytes) in [("eml", sent.raw.as_slice()), ("html", sent.mail.html.as_bytes())] {
-                    let path = dir.join(format!("{stem}.{ext}"));
-                    std::fs::write(&path, bytes).map_err(|err| format!("write {}: {err}", path.display()))?;
-                }
-                files.push(format!("{stem}.eml  {}", sent.mail.subject));
-            }
+            files.push(format!("{stem}.eml  {}", sent.mail.subject));
         }
     }
+    Ok(files)
 }

@@ -411,18 +411,22 @@ mod tests {
         }
     }
 
-    #[test]
-    fn buyer_text_is_escaped_and_nothing_remote_is_loaded() {
-        let seller = SellerAccount {
+    fn seller(name: &str) -> SellerAccount {
+        SellerAccount {
             seller_id: SellerId::parse("A2DEMOSELLER01").unwrap(),
-            display_name: "Demo & Co".into(),
+            display_name: name.into(),
             marketplaces: vec![Marketplace::Us],
             alert_recipients: vec![],
             alert_delivery: Default::default(),
             review_requests: crate::domain::ReviewRequestPolicy::for_marketplaces(&[Marketplace::Us]),
             credentials_secret: "x".into(),
             feedback: Default::default(),
-        };
+        }
+    }
+
+    #[test]
+    fn buyer_text_is_escaped_and_nothing_remote_is_loaded() {
+        let seller = seller("Demo & Co");
         let event = NegativeFeedbackReceived {
             event_id: "e".into(),
             seller_id: seller.seller_id.clone(),
@@ -453,17 +457,7 @@ mod tests {
         let draft = removal_request_draft(&f, &verdict).unwrap();
         assert!(draft.contains("111-1234567-1234567") && draft.contains("obscene"));
         assert!(removal_request_draft(&f, &Verdict::default()).is_none(), "no request without grounds");
-        let seller_name = "Demo";
-        let seller = SellerAccount {
-            seller_id: SellerId::parse("A2DEMOSELLER01").unwrap(),
-            display_name: seller_name.into(),
-            marketplaces: vec![Marketplace::Us],
-            alert_recipients: vec![],
-            alert_delivery: Default::default(),
-            review_requests: crate::domain::ReviewRequestPolicy::for_marketplaces(&[Marketplace::Us]),
-            credentials_secret: "x".into(),
-            feedback: Default::default(),
-        };
+        let seller = seller("Demo");
         let follow_up = buyer_follow_up_draft(&f, &seller).to_lowercase();
         for forbidden in ["refund", "gift", "discount", "remove", "change your feedback", "update your feedback"] {
             assert!(!follow_up.contains(forbidden), "{forbidden:?} in {follow_up}");

@@ -169,17 +169,29 @@ pub fn ratings(
     }
 }
 
-/// The negative-feedback part of the Order Defect Rate: orders with negative feedback over
-/// orders, both keyed by ORDER date, over the 60 days ending `today`. `None` without orders.
-pub fn odr_negative_feedback_rate(
+/// Amazon's ODR window: 60 days of order dates.
+pub const ODR_WINDOW_DAYS: i64 = 60;
+
+/// The negative-feedback part of the Order Defect Rate over the 60 days ending `today`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct OdrNegative {
+    pub orders: u64,
+    pub negative_orders: u64,
+    /// `negative_orders / orders`; `None` without orders.
+    pub rate: Option<f64>,
+}
+
+/// Orders with negative feedback over orders, both keyed by ORDER date, over the 60 days
+/// ending `today`.
+pub fn odr_negative_feedback(
     orders_per_day: &BTreeMap<NaiveDate, u64>,
     negative_orders_per_order_day: &BTreeMap<NaiveDate, u64>,
     today: NaiveDate,
-) -> Option<f64> {
-    let from = today - Duration::days(59);
+) -> OdrNegative {
+    let from = today - Duration::days(ODR_WINDOW_DAYS - 1);
     let orders: u64 = orders_per_day.range(from..=today).map(|(_, n)| n).sum();
-    let negatives: u64 = negative_orders_per_order_day.range(from..=today).map(|(_, n)| n).sum();
-    (orders > 0).then(|| negatives as f64 / orders as f64)
+    let negative_orders: u64 = negative_orders_per_order_day.range(from..=today).map(|(_, n)| n).sum();
+    OdrNegative { orders, negative_orders, rate: (orders > 0).then(|| negative_orders as f64 / orders as f64) }
 }
 
 /// A seller's alert thresholds.
@@ -325,8 +337,8 @@ mod tests {
         let orders: BTreeMap<_, _> =
             [(today, 100), (today - Duration::days(59), 100), (today - Duration::days(60), 800)].into();
         let negatives: BTreeMap<_, _> = [(today - Duration::days(10), 3), (today - Duration::days(61), 50)].into();
-        assert_eq!(odr_negative_feedback_rate(&orders, &negatives, today), Some(0.015));
-        assert_eq!(odr_negative_feedback_rate(&BTreeMap::new(), &negatives, today), None);
+        assert_eq!(odr_negative_feedback(&orders, &negatives, today).rate, Some(0.015));
+        assert_eq!(odr_negative_feedback(&BTreeMap::new(), &negatives, today).rate, None);
     }
 
     #[test]

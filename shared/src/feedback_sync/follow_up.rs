@@ -2,13 +2,13 @@
 //! feedback, flag their orders, send due deadline reminders, announce removals, and write the
 //! day's rating snapshot, announcing thresholds crossed.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use chrono::{Duration, NaiveDate};
 
 use super::{FeedbackSync, SyncError, SyncSummary};
 use crate::domain::feedback::{Deadline, FeedbackDeadlines, StarClass, due_reminders};
-use crate::domain::ratings::{PositiveBaseline, crossings, ratings};
+use crate::domain::ratings::{ODR_WINDOW_DAYS, PositiveBaseline, crossings, odr_negative_feedback, ratings};
 use crate::domain::triage::{Verdict, triage};
 use crate::domain::{FulfillmentChannel, Marketplace, OrderId, SellerAccount};
 use crate::events::DomainEvent;
@@ -19,8 +19,6 @@ use crate::feedback_events::{
 };
 use crate::store::{Expect, FollowUp, PutOutcome, RatingSnapshot, StoredFeedback};
 
-/// The ODR window: 60 days of order dates.
-const ODR_DAYS: i64 = 60;
 const ORDER_WRITE_ATTEMPTS: usize = 3;
 
 fn feedback_ref(stored: &StoredFeedback) -> FeedbackRef {
@@ -65,8 +63,8 @@ impl FeedbackSync {
         let settings = &account.feedback;
         // Nothing older can still be acted on, or count for the ODR (feedback comes after its
         // order, so an order inside the ODR window has feedback inside it too).
-        let reach =
-            i64::from(settings.deadlines.removal_request_days.max(settings.deadlines.buyer_removal_days)).max(ODR_DAYS);
+        let reach = i64::from(settings.deadlines.removal_request_days.max(settings.deadlines.buyer_removal_days))
+            .max(ODR_WINDOW_DAYS);
         let window = self.store.feedback_between(seller, marketplace, today - Duration::days(reach), today).await?;
 
         let mut events = Vec::new();
@@ -223,22 +221,20 @@ impl FeedbackSync {
             account.feedback.positive_baseline.get(&marketplace).copied().unwrap_or(PositiveBaseline::default());
         let positives_listed = buckets.window(today, None).positive > 0;
         let current = ratings(&buckets, today, positives_listed, baseline);
-        let from = today - Duration::days(ODR_DAYS - 1);
-        let orders = self.store.orders_per_day(seller, marketplace, from, today).await?;
-        let orders_60: u64 = orders.values().sum();
-        let negative_orders_60: u64 = negatives_by_order_day.range(from..=today).map(|(_, n)| n).sum();
-        let odr = crate::domain::ratings::odr_negative_feedback_rate(&orders, negatives_by_order_day, today);
+        let orders =
+            self.store.orders_per_day(seller, marketplace, today - Duration::days(ODR_WINDOW_DAYS - 1), today).await?;
+        let odr = odr_negative_feedback(&orders, negatives_by_order_day, today);
         let snapshot = RatingSnapshot {
             ratings: current,
-            odr_negative_rate: odr,
-            orders_60,
-            negative_orders_60,
+            odr_negative_rate: odr.rate,
+            orders_60: odr.orders,
+            negative_orders_60: odr.negative_orders,
             computed_at: now,
         };
         let previous = self.store.latest_snapshot(seller, marketplace, today).await?;
         let crossed = crossings(
             previous.as_ref().map(|p| (&p.ratings, p.odr_negative_rate)),
-            (&snapshot.ratings, odr),
+            (&snapshot.ratings, odr.rate),
             &account.feedback.thresholds,
         );
         let events = crossed
@@ -265,17 +261,14 @@ impl FeedbackSync {
 }
 
 /// Orders with a (not removed) negative feedback, per order date, from the follow-up window
-/// as just updated. Feedback whose order is unknown cannot be placed and is left out.
+/// as just updated (one feedback per order: the map is keyed by order). Feedback whose order is unknown cannot be placed and is left out.
 fn negative_orders_by_order_day(window: &[StoredFeedback], updated: &[StoredFeedback]) -> BTreeMap<NaiveDate, u64> {
     let latest: BTreeMap<&OrderId, &StoredFeedback> =
         window.iter().chain(updated.iter()).map(|s| (&s.feedback.order_id, s)).collect();
-    let mut seen = BTreeSet::new();
     let mut per_day = BTreeMap::new();
     for stored in latest.values() {
         let negative = stored.feedback.star_class() == StarClass::Negative && stored.removed_at.is_none();
-        if let (true, Some(date)) = (negative, stored.follow_up.as_ref().and_then(|f| f.order_date))
-            && seen.insert(&stored.feedback.order_id)
-        {
+        if let (true, Some(date)) = (negative, stored.follow_up.as_ref().and_then(|f| f.order_date)) {
             *per_day.entry(date).or_insert(0) += 1;
         }
     }

@@ -29,18 +29,6 @@ pub enum SyncError {
     Report { report_id: String, source: ReportError },
 }
 
-impl SyncError {
-    /// Whether the same step may succeed later (the caller retries the message or run).
-    pub fn is_retryable(&self) -> bool {
-        match self {
-            SyncError::Store(err) => err.is_retryable(),
-            SyncError::Api(err) => err.is_transient(),
-            SyncError::Publish(_) => true,
-            SyncError::Report { .. } => false,
-        }
-    }
-}
-
 /// What became of a REPORT_PROCESSING_FINISHED notification.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NotificationOutcome {
@@ -190,11 +178,7 @@ impl FeedbackSync {
         let report = api.get_report(report_id, deadline).await?;
         match report.processing_status {
             ProcessingStatus::InQueue | ProcessingStatus::InProgress => {
-                let requested_at = match &job.value.state {
-                    ReportJobState::Requested { requested_at, .. }
-                    | ReportJobState::Processing { requested_at, .. } => *requested_at,
-                    ReportJobState::Idle => return Ok(()),
-                };
+                let Some(requested_at) = job.value.state.requested_at() else { return Ok(()) };
                 if self.clock.now() - requested_at >= self.settings.give_up_after {
                     tracing::warn!(seller = %account.seller_id, report_id, "Amazon has not finished the report; asking again next run");
                     self.store
@@ -227,12 +211,7 @@ impl FeedbackSync {
             return Ok((NotificationOutcome::Ignored, summary));
         };
         let jobs = self.store.report_jobs(&notice.seller_id).await?;
-        let pending = jobs.into_iter().find(|job| match &job.value.state {
-            ReportJobState::Requested { report_id, .. } | ReportJobState::Processing { report_id, .. } => {
-                *report_id == notice.report_id
-            }
-            ReportJobState::Idle => false,
-        });
+        let pending = jobs.into_iter().find(|job| job.value.state.report_id() == Some(notice.report_id.as_str()));
         let Some(job) = pending else {
             return Ok((NotificationOutcome::Ignored, summary));
         };

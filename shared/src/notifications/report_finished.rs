@@ -21,7 +21,6 @@ pub struct ReportFinished {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Envelope {
-    notification_type: String,
     payload: Payload,
     #[serde(default)]
     notification_metadata: Option<Metadata>,
@@ -62,7 +61,6 @@ pub fn parse_report_finished(body: &str) -> Result<Option<ReportFinished>, Parse
     }
     let envelope: Envelope = serde_path_to_error::deserialize(value)
         .map_err(|err| ParseError::field(err.path().to_string(), err.inner().to_string()))?;
-    debug_assert_eq!(envelope.notification_type, "REPORT_PROCESSING_FINISHED");
     let wire = envelope.payload.report_processing_finished_notification;
     let field = "payload.reportProcessingFinishedNotification.sellerId";
     let seller =

@@ -399,6 +399,19 @@ impl DynamoStore {
         self.query_all(query, None).await
     }
 
+    /// Every item of partition `pk`, all pages.
+    async fn query_partition(&self, pk: String, consistent: bool) -> Result<Vec<Item>, StoreError> {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.config.table_name)
+            .key_condition_expression("#p = :p")
+            .expression_attribute_names("#p", schema::PARTITION_KEY)
+            .expression_attribute_values(":p", s(pk))
+            .consistent_read(consistent);
+        self.query_all(query, None).await
+    }
+
     /// A strongly consistent GetItem, metered.
     async fn get_consistent(&self, pk: String, sk: impl Into<String>) -> Result<Option<Item>, StoreError> {
         let output = self
@@ -473,10 +486,7 @@ impl OrderRepository for DynamoStore {
     }
 
     async fn put_order(&self, order: &Order, expect: Expect) -> Result<PutOutcome, StoreError> {
-        let version = match expect {
-            Expect::Absent => 1,
-            Expect::Version(v) => v + 1,
-        };
+        let version = expect.next_version();
         let item = self.order_item(order, version);
         let outcome = self.put_versioned(&item.pk, &item, expect, version).await?;
         if expect == Expect::Absent && matches!(outcome, PutOutcome::Written { .. }) {
@@ -556,14 +566,7 @@ impl SellerDirectory for DynamoStore {
     }
 
     async fn list_sellers(&self) -> Result<Vec<SellerAccount>, StoreError> {
-        let query = self
-            .client
-            .query()
-            .table_name(&self.config.table_name)
-            .key_condition_expression("#p = :p")
-            .expression_attribute_names("#p", schema::PARTITION_KEY)
-            .expression_attribute_values(":p", s(keys::SELLERS_PARTITION));
-        self.query_all(query, None)
+        self.query_partition(keys::SELLERS_PARTITION.to_string(), false)
             .await?
             .into_iter()
             .map(|item| decode::<SellerItem>(item).map(|i| i.seller))
@@ -647,15 +650,7 @@ impl ReportJobs for DynamoStore {
     }
 
     async fn report_jobs(&self, seller: &SellerId) -> Result<Vec<Versioned<ReportJob>>, StoreError> {
-        let query = self
-            .client
-            .query()
-            .table_name(&self.config.table_name)
-            .key_condition_expression("#p = :p")
-            .expression_attribute_names("#p", schema::PARTITION_KEY)
-            .expression_attribute_values(":p", s(keys::report_jobs_partition(seller)))
-            .consistent_read(true);
-        self.query_all(query, None)
+        self.query_partition(keys::report_jobs_partition(seller), true)
             .await?
             .into_iter()
             .map(|item| decode::<ReportJobItem>(item).map(|i| Versioned { value: i.job, version: i.version }))
@@ -668,10 +663,7 @@ impl ReportJobs for DynamoStore {
         job: &ReportJob,
         expect: Expect,
     ) -> Result<PutOutcome, StoreError> {
-        let version = match expect {
-            Expect::Absent => 1,
-            Expect::Version(v) => v + 1,
-        };
+        let version = expect.next_version();
         let item = ReportJobItem {
             pk: keys::report_jobs_partition(seller),
             sk: keys::report_job_sort_key(&job.report_type, job.marketplace),
@@ -826,7 +818,7 @@ impl crate::alerts::AlertLedger for DynamoStore {
             claimed_at: now,
             expires_at: (now + ALERT_LEDGER_RETENTION).timestamp(),
         };
-        let outcome = self.put_versioned(&item.sk, &item, Expect::Absent, 1).await?;
+        let outcome = self.put_versioned(&item.sk, &item, Expect::Absent, Expect::Absent.next_version()).await?;
         Ok(matches!(outcome, PutOutcome::Written { .. }))
     }
 

@@ -67,6 +67,16 @@ pub enum Expect {
     Version(u64),
 }
 
+impl Expect {
+    /// The version a write made under this expectation stores.
+    pub fn next_version(self) -> u64 {
+        match self {
+            Expect::Absent => 1,
+            Expect::Version(v) => v + 1,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PutOutcome {
     Written {
@@ -230,6 +240,27 @@ pub enum ReportJobState {
         lease_until: DateTime<Utc>,
         worker: String,
     },
+}
+
+impl ReportJobState {
+    /// The report Amazon is making or a worker is applying (`None` when idle).
+    pub fn report_id(&self) -> Option<&str> {
+        match self {
+            ReportJobState::Requested { report_id, .. } | ReportJobState::Processing { report_id, .. } => {
+                Some(report_id)
+            }
+            ReportJobState::Idle => None,
+        }
+    }
+
+    pub fn requested_at(&self) -> Option<DateTime<Utc>> {
+        match self {
+            ReportJobState::Requested { requested_at, .. } | ReportJobState::Processing { requested_at, .. } => {
+                Some(*requested_at)
+            }
+            ReportJobState::Idle => None,
+        }
+    }
 }
 
 #[async_trait]
