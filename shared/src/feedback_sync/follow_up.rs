@@ -198,8 +198,7 @@ impl FeedbackSync {
                 return Ok(Some(found));
             }
         }
-        tracing::warn!(seller = %account.seller_id, order = %order_id, "order busy; negative-feedback flag left for the next run");
-        Ok(None)
+        Err(SyncError::OrderBusy { order_id: order_id.to_string() })
     }
 
     /// Today's ratings from the buckets, the ODR negative-feedback rate, and the thresholds

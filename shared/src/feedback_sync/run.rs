@@ -27,6 +27,10 @@ pub enum SyncError {
     Publish(#[from] PublishError),
     #[error("feedback report {report_id}: {source}")]
     Report { report_id: String, source: ReportError },
+    /// The order kept changing under us while we flagged its negative feedback; nothing was
+    /// recorded for it, so the next run tries again.
+    #[error("order {order_id} was busy; its negative-feedback flag is tried again next run")]
+    OrderBusy { order_id: String },
 }
 
 /// What became of a REPORT_PROCESSING_FINISHED notification.
