@@ -10,11 +10,11 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use futures_util::StreamExt;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 
 use crate::domain::{
-    Clock, Decision, Order, OrderId, ReviewRequest, SellerAccount, SkipReason, SolicitationWindow, decide,
+    Clock, Decision, Order, OrderId, ReviewRequest, SellerAccount, SellerId, SkipReason, SolicitationWindow, decide,
 };
 use crate::events::{DomainEvent, EventPublisher};
 use crate::spapi::{ForbiddenKind, SellerApi, SpApi, SpApiError};
@@ -61,6 +61,37 @@ pub enum Outcome {
     Failed,
     /// Another dispatcher holds it, or it was no longer due: left alone.
     NotClaimed,
+}
+
+pub const REVIEW_REQUEST_RUN_COMPLETED: &str = "ReviewRequestRunCompleted";
+pub const REVIEW_REQUESTS_PROCESSED: &str = "ReviewRequestsProcessed";
+
+/// One seller's part of a run, published when anything happened for the seller: what the
+/// seller's digest counts. `event_id` names the seller and the run, so a redelivery is known.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewRequestsProcessed {
+    pub event_id: String,
+    pub seller_id: SellerId,
+    pub sent: u32,
+    pub sent_earlier: u32,
+    #[serde(default)]
+    pub skipped: BTreeMap<String, u32>,
+    pub expired: u32,
+}
+
+impl ReviewRequestsProcessed {
+    /// The seller's part of run `run_id`; `None` when no order reached an outcome.
+    fn of_run(run_id: &str, seller: &SellerId, run: &DispatchSummary) -> Option<Self> {
+        let skipped: u32 = run.skipped.values().sum();
+        (run.sent + run.sent_earlier + run.expired + skipped > 0).then(|| Self {
+            event_id: format!("review-requests:{seller}:{run_id}"),
+            seller_id: seller.clone(),
+            sent: run.sent,
+            sent_earlier: run.sent_earlier,
+            skipped: run.skipped.clone(),
+            expired: run.expired,
+        })
+    }
 }
 
 /// The run's summary, published as a `ReviewRequestRunCompleted` event.
@@ -124,21 +155,28 @@ impl Dispatcher {
     /// the run in its claims (e.g. the Lambda request id).
     pub async fn run(&self, run_id: &str, deadline: Instant) -> Result<DispatchSummary, StoreError> {
         let sellers = self.sellers.list_sellers().await?;
-        let runs = futures_util::stream::iter(sellers.iter().map(|seller| self.run_seller(run_id, seller, deadline)))
-            .buffer_unordered(self.settings.concurrent_sellers.max(1))
-            .collect::<Vec<_>>()
-            .await;
+        let runs = futures_util::stream::iter(
+            sellers.iter().map(|seller| async move { (seller, self.run_seller(run_id, seller, deadline).await) }),
+        )
+        .buffer_unordered(self.settings.concurrent_sellers.max(1))
+        .collect::<Vec<_>>()
+        .await;
         let mut summary = DispatchSummary { dispatcher: run_id.to_string(), ..DispatchSummary::default() };
-        for run in runs {
+        let mut events = Vec::new();
+        for (seller, run) in runs {
+            if let Some(part) = ReviewRequestsProcessed::of_run(run_id, &seller.seller_id, &run) {
+                events.push(DomainEvent::new(REVIEW_REQUESTS_PROCESSED, &part));
+            }
             summary.merge(run);
         }
-        match DomainEvent::new("ReviewRequestRunCompleted", &summary) {
-            Ok(event) => {
-                if let Err(err) = self.events.publish(&[event]).await {
-                    tracing::error!(error = %err, "the run summary event could not be published");
+        events.push(DomainEvent::new(REVIEW_REQUEST_RUN_COMPLETED, &summary));
+        match events.into_iter().collect::<Result<Vec<_>, _>>() {
+            Ok(events) => {
+                if let Err(err) = self.events.publish(&events).await {
+                    tracing::error!(error = %err, "the run's events could not be published");
                 }
             }
-            Err(err) => tracing::error!(error = %err, "the run summary event could not be encoded"),
+            Err(err) => tracing::error!(error = %err, "the run's events could not be encoded"),
         }
         Ok(summary)
     }

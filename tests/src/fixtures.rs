@@ -28,6 +28,7 @@ pub fn seller(n: u32) -> SellerAccount {
         marketplaces,
         alert_recipients: vec![EmailAddress::parse(format!("owner{n}@seller.example")).expect("valid e-mail")],
         alert_delivery: Default::default(),
+        digest: Default::default(),
         credentials_secret: format!("feedback-autopilot/sellers/{}", seller_id(n)),
         feedback: Default::default(),
     }

@@ -73,6 +73,7 @@ pub async fn sim_harness(plans: UsagePlans, configure: impl FnOnce(&mut SpApiCon
         marketplaces,
         alert_recipients: vec![],
         alert_delivery: Default::default(),
+        digest: Default::default(),
         credentials_secret: secret_name,
         feedback: Default::default(),
     };

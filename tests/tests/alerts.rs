@@ -2,22 +2,26 @@
 
 use std::sync::Arc;
 
-use autopilot_shared::alerts::mime::decode_part;
-use autopilot_shared::alerts::{Alerts, SesMailer};
+use autopilot_shared::alerts::mime::{decode_image, decode_part};
+use autopilot_shared::alerts::{AlertLedger, Alerts, Claim, SesMailer};
+use autopilot_shared::dispatch::ReviewRequestsProcessed;
 use autopilot_shared::domain::feedback::{DeadlineKind, StarClass};
 use autopilot_shared::domain::ratings::{Crossing, DailyBuckets, PositiveBaseline, StarCounts, ratings};
 use autopilot_shared::domain::triage::{Ground, Verdict};
-use autopilot_shared::domain::{EmailAddress, FulfillmentChannel, ManualClock, Marketplace, OrderId, SellerAccount};
+use autopilot_shared::domain::{
+    AlertDelivery, DigestFrequency, DigestSchedule, EmailAddress, FulfillmentChannel, ManualClock, Marketplace,
+    OrderId, SellerAccount,
+};
 use autopilot_shared::feedback_events::{
     DeadlineStatus, FeedbackDeadlineApproaching, FeedbackRef, FeedbackRemoved, NegativeFeedbackReceived,
     RatingThresholdCrossed,
 };
-use autopilot_shared::store::{DynamoStore, RatingSnapshot, SellerDirectory};
+use autopilot_shared::store::{DynamoStore, RatingSnapshot, RatingStore, SellerDirectory};
 use autopilot_tests::fixtures::{at, seller};
 use autopilot_tests::sim::aws_config;
 use autopilot_tests::{fresh_store, local_stack};
 use aws_lambda_events::event::eventbridge::EventBridgeEvent;
-use chrono::NaiveDate;
+use chrono::{Duration, NaiveDate, Weekday};
 use serde_json::Value;
 
 const FROM: &str = "alerts@feedback-autopilot.example";
@@ -26,10 +30,17 @@ struct World {
     store: DynamoStore,
     seller: SellerAccount,
     deps: Alerts,
+    clock: Arc<ManualClock>,
 }
 
 impl World {
     async fn new() -> Self {
+        Self::with(|_| {}).await
+    }
+
+    /// A world whose seller is changed by `adjust` first (delivery, digest settings).
+    async fn with(adjust: impl FnOnce(&mut SellerAccount)) -> Self {
+        // 2026-04-13 is a Monday
         let clock = Arc::new(ManualClock::new(at("2026-04-13T08:00:00Z")));
         let store = fresh_store(clock.clone(), |_| {}).await;
         let mut account = seller(1);
@@ -38,27 +49,39 @@ impl World {
             EmailAddress::parse(format!("owner-{tag}@seller.example")).unwrap(),
             EmailAddress::parse(format!("ops-{tag}@seller.example")).unwrap(),
         ];
+        adjust(&mut account);
         store.put_seller(&account).await.unwrap();
         let sdk = aws_config().await;
         let _ = aws_sdk_sesv2::Client::new(&sdk).create_email_identity().email_identity(FROM).send().await;
         let deps = Alerts {
             sellers: Arc::new(store.clone()),
             ledger: Arc::new(store.clone()),
+            digest_log: Arc::new(store.clone()),
+            ratings: Arc::new(store.clone()),
             mailer: Arc::new(SesMailer::new(&sdk)),
-            clock,
+            clock: clock.clone(),
             from: FROM.into(),
         };
-        Self { store, seller: account, deps }
+        Self { store, seller: account, deps, clock }
     }
 
     async fn deliver(&self, detail_type: &str, detail: &impl serde::Serialize) -> usize {
+        self.deliver_from("feedback-autopilot", detail_type, serde_json::to_value(detail).unwrap()).await
+    }
+
+    /// The daily schedule firing.
+    async fn schedule(&self) -> usize {
+        self.deliver_from("aws.events", "Scheduled Event", serde_json::json!({})).await
+    }
+
+    async fn deliver_from(&self, source: &str, detail_type: &str, detail: Value) -> usize {
         let event: EventBridgeEvent<Value> = serde_json::from_value(serde_json::json!({
             "version": "0", "id": uuid::Uuid::new_v4().to_string(), "detail-type": detail_type,
-            "source": "feedback-autopilot", "account": "123456789012", "time": "2026-04-13T08:00:00Z",
-            "region": "us-east-1", "resources": [], "detail": serde_json::to_value(detail).unwrap(),
+            "source": source, "account": "123456789012", "time": "2026-04-13T08:00:00Z",
+            "region": "us-east-1", "resources": [], "detail": detail,
         }))
         .unwrap();
-        alerts::handle(&self.deps, event).await.unwrap().map_or(0, |o| o.sent.len())
+        alerts::handle(&self.deps, event).await.unwrap().mails_sent()
     }
 
     /// Mails moto's SES accepted for this world's recipients: (to, raw).
@@ -233,4 +256,131 @@ async fn a_malformed_event_is_an_error_naming_the_field() {
     let err = alerts::handle(&w.deps, event).await.unwrap_err().to_string();
     assert!(err.contains("NegativeFeedbackReceived") && err.contains("feedback"), "{err}");
     assert!(w.sent().await.is_empty());
+}
+
+fn requests(w: &World, run: &str, sent: u32, skipped: &[(&str, u32)]) -> ReviewRequestsProcessed {
+    ReviewRequestsProcessed {
+        event_id: format!("review-requests:{}:{run}", w.seller.seller_id),
+        seller_id: w.seller.seller_id.clone(),
+        sent,
+        sent_earlier: 0,
+        skipped: skipped.iter().map(|(r, n)| (r.to_string(), *n)).collect(),
+        expired: 0,
+    }
+}
+
+/// Daily snapshots with 30-day negatives rising from 0 to `days / 5`.
+async fn rating_history(w: &World, last: NaiveDate, days: i64) {
+    for i in 0..days {
+        let as_of = last - Duration::days(days - 1 - i);
+        let mut buckets = DailyBuckets::default();
+        for _ in 0..(i / 5) {
+            buckets.add(as_of, 1);
+        }
+        let snapshot = RatingSnapshot {
+            ratings: ratings(&buckets, as_of, false, PositiveBaseline::default()),
+            odr_negative_rate: Some(0.004),
+            orders_60: 500,
+            negative_orders_60: 2,
+            computed_at: as_of.and_hms_opt(6, 0, 0).unwrap().and_utc(),
+        };
+        w.store.put_snapshot(&w.seller.seller_id, Marketplace::Us, &snapshot).await.unwrap();
+    }
+}
+
+fn subject(raw: &str) -> &str {
+    raw.lines().find_map(|l| l.strip_prefix("Subject: ")).unwrap_or("")
+}
+
+#[tokio::test]
+async fn a_digest_seller_gets_no_instant_mail_and_one_daily_digest_of_the_days_events() {
+    let w = World::with(|s| {
+        s.alert_delivery = AlertDelivery::Digest;
+        s.digest = DigestSchedule { frequency: DigestFrequency::Daily, weekday: Weekday::Mon };
+    })
+    .await;
+    // Monday 2026-04-13: a negative (delivered twice), two dispatch runs, a removal
+    let event = negative(&w);
+    assert_eq!(w.deliver("NegativeFeedbackReceived", &event).await, 0, "digest only: no mail now");
+    w.clock.advance(Duration::minutes(5));
+    assert_eq!(w.deliver("NegativeFeedbackReceived", &event).await, 0);
+    assert_eq!(w.deliver("ReviewRequestsProcessed", &requests(&w, "run-1", 7, &[("excluded_sku", 2)])).await, 0);
+    assert_eq!(w.deliver("ReviewRequestsProcessed", &requests(&w, "run-2", 4, &[("buyer_opted_out", 1)])).await, 0);
+    let removed = FeedbackRemoved {
+        event_id: "feedback-removed:y".into(),
+        seller_id: w.seller.seller_id.clone(),
+        feedback: feedback(2, "Late"),
+        removed_at: at("2026-04-13T09:00:00Z"),
+        had_grounds: false,
+    };
+    assert_eq!(w.deliver("FeedbackRemoved", &removed).await, 0);
+    rating_history(&w, NaiveDate::from_ymd_opt(2026, 4, 13).unwrap(), 40).await;
+    assert!(w.sent().await.is_empty());
+
+    // Tuesday's schedule: the digest of Monday, once per recipient, however often it fires
+    w.clock.set(at("2026-04-14T07:00:00Z"));
+    assert_eq!(w.schedule().await, 2);
+    assert_eq!(w.schedule().await, 0, "the schedule's retry sends nothing twice");
+    let sent = w.sent().await;
+    assert_eq!(sent.len(), 2);
+    let raw = &sent[0].1;
+    assert_eq!(subject(raw), "Your daily feedback digest for Test seller 1: 2026-04-13");
+    let text = decode_part(raw, "text/plain").unwrap();
+    let html = decode_part(raw, "text/html").unwrap();
+    assert!(text.contains("11 review requests sent, 1 new negative feedback, 1 removed"), "{text}");
+    assert!(text.contains("skipped, excluded sku: 2") && text.contains("skipped, buyer opted out: 1"), "{text}");
+    assert!(text.contains("Shit seller, never again") && text.contains("Removable"), "{text}");
+    assert!(text.contains("Last day the buyer can remove it: 2026-06-04"), "{text}");
+    assert!(text.contains("most likely removed by the buyer"), "{text}");
+    assert!(text.contains("- 30 days: 0 -> 7"), "the trend over the snapshots: {text}");
+    assert!(html.contains("src=\"cid:trend-US@feedback-autopilot\""));
+    let png_bytes = decode_image(raw, "trend-US@feedback-autopilot").expect("the chart travels in the mail");
+    let info = png::Decoder::new(std::io::Cursor::new(png_bytes)).read_info().unwrap().info().clone();
+    assert_eq!((info.width, info.height), (560, 160));
+
+    // Wednesday: nothing happened on Tuesday, but the ratings are worth a digest
+    w.clock.set(at("2026-04-15T07:00:00Z"));
+    assert_eq!(w.schedule().await, 2);
+    let tuesday = w.sent().await;
+    let raw = &tuesday.iter().find(|(_, r)| subject(r).ends_with("2026-04-14")).unwrap().1;
+    let text = decode_part(raw, "text/plain").unwrap();
+    assert!(text.contains("0 review requests sent, 0 new negative feedback, 0 removed"), "{text}");
+}
+
+#[tokio::test]
+async fn an_instant_seller_gets_both_and_a_weekly_digest_only_on_its_weekday() {
+    let w =
+        World::with(|s| s.digest = DigestSchedule { frequency: DigestFrequency::Weekly, weekday: Weekday::Mon }).await;
+    assert_eq!(w.deliver("NegativeFeedbackReceived", &negative(&w)).await, 2, "instant: mailed at once");
+    assert_eq!(w.deliver("ReviewRequestsProcessed", &requests(&w, "run-1", 3, &[])).await, 0);
+    for day in 14..=19 {
+        w.clock.set(at(&format!("2026-04-{day}T07:00:00Z")));
+        assert_eq!(w.schedule().await, 0, "no weekly digest on 2026-04-{day}");
+    }
+    w.clock.set(at("2026-04-20T07:00:00Z"));
+    assert_eq!(w.schedule().await, 2, "Monday: the week's digest");
+    let digests: Vec<_> = w.sent().await.into_iter().filter(|(_, raw)| subject(raw).contains("digest")).collect();
+    assert_eq!(digests.len(), 2);
+    assert_eq!(subject(&digests[0].1), "Your weekly feedback digest for Test seller 1: 2026-04-13 to 2026-04-19");
+    let text = decode_part(&digests[0].1, "text/plain").unwrap();
+    assert!(text.contains("3 review requests sent, 1 new negative feedback"), "{text}");
+    assert!(text.contains("You also got a mail for each of these as it happened."), "{text}");
+}
+
+#[tokio::test]
+async fn a_claim_held_by_a_live_sender_is_in_flight_and_a_dead_ones_is_taken_over() {
+    let w = World::new().await;
+    let (seller, to) = (&w.seller.seller_id, &w.seller.alert_recipients[0]);
+    assert_eq!(w.store.claim_alert(seller, "e1", to).await.unwrap(), Claim::Claimed);
+    assert_eq!(w.store.claim_alert(seller, "e1", to).await.unwrap(), Claim::InFlight, "a concurrent duplicate");
+    // the claimer died before sending: after the lease a retry may send
+    w.clock.advance(Duration::seconds(61));
+    assert_eq!(w.store.claim_alert(seller, "e1", to).await.unwrap(), Claim::Claimed);
+    w.store.confirm_alert(seller, "e1", to).await.unwrap();
+    w.clock.advance(Duration::days(1));
+    assert_eq!(w.store.claim_alert(seller, "e1", to).await.unwrap(), Claim::AlreadySent, "sent is final");
+    // a failed send is released, so the retry sends
+    assert_eq!(w.store.claim_alert(seller, "e2", to).await.unwrap(), Claim::Claimed);
+    w.store.release_alert(seller, "e2", to).await.unwrap();
+    assert_eq!(w.store.claim_alert(seller, "e2", to).await.unwrap(), Claim::Claimed);
 }

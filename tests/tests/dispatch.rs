@@ -105,6 +105,11 @@ async fn due_orders_are_requested_once_inside_the_window_and_the_run_is_summaris
     assert_eq!(runs.len(), 2);
     assert_eq!(runs[0]["detail"]["sent"], 2);
     assert_eq!(runs[0]["source"], "feedback-autopilot");
+    // the seller's part, for the digest: only for run-1 (run-2 reached no outcome)
+    let parts: Vec<_> = events.iter().filter(|e| e["detail-type"] == "ReviewRequestsProcessed").collect();
+    assert_eq!(parts.len(), 1, "{parts:?}");
+    assert_eq!(parts[0]["detail"]["sent"], 2);
+    assert_eq!(parts[0]["detail"]["event_id"], format!("review-requests:{}:run-1", w.seller.seller_id));
 
     // a week later the third is due
     w.h.simulator().advance(Duration::days(8));

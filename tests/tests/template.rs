@@ -158,5 +158,37 @@ fn alerts_may_send_only_as_the_sender_and_failed_events_are_kept() {
     assert!(!ses["Condition"]["StringEquals"]["ses:FromAddress"].is_null(), "only the sender address");
     let rule = &function["Events"]["FeedbackEvents"]["Properties"];
     assert!(rule["RetryPolicy"]["MaximumRetryAttempts"].as_u64().unwrap() > 0);
-    assert_eq!(rule["DeadLetterConfig"]["Type"], Value::String("SQS".into()));
+    // `!GetAtt Name.Arn` -> `Name`
+    let get_att = |v: &Value| match v {
+        Value::Tagged(t) if t.tag == "GetAtt" => t.value.as_str().and_then(|s| s.split('.').next()).map(String::from),
+        _ => None,
+    };
+    assert_eq!(
+        get_att(&rule["DeadLetterConfig"]["Arn"]).as_deref(),
+        Some("AlertsDeadLetterQueue"),
+        "failed deliveries kept"
+    );
+    // failed invocations (the function's errors) go to the same queue after Lambda's retries
+    let on_failure = &function["EventInvokeConfig"]["DestinationConfig"]["OnFailure"];
+    assert_eq!(get_att(&on_failure["Destination"]).as_deref(), Some("AlertsDeadLetterQueue"));
+    assert!(function["EventInvokeConfig"]["MaximumRetryAttempts"].as_u64().unwrap() > 0);
+    let detail_types = rule["Pattern"]["detail-type"].as_sequence().unwrap();
+    for kind in [
+        "NegativeFeedbackReceived",
+        "FeedbackDeadlineApproaching",
+        "FeedbackRemoved",
+        "RatingThresholdCrossed",
+        "ReviewRequestsProcessed",
+    ] {
+        assert!(detail_types.contains(&Value::String(kind.into())), "{kind} reaches the alerts function");
+    }
+    assert_eq!(function["Events"]["Digests"]["Type"], Value::String("Schedule".into()), "the daily digest run");
+    // what the code does to the table, and no more
+    let table =
+        statements.iter().find(|s| get_att(&s["Resource"]).as_deref() == Some("Table")).expect("a table statement");
+    let actions: Vec<&str> = table["Action"].as_sequence().unwrap().iter().filter_map(Value::as_str).collect();
+    assert_eq!(
+        actions,
+        ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query"]
+    );
 }

@@ -1,21 +1,47 @@
-//! The alerts Lambda: one EventBridge event from the app bus per invocation. A feedback event
-//! becomes a mail to each of the seller's recipients, at most once each (see
-//! `autopilot_shared::alerts`). An error fails the invocation, so EventBridge retries it and
-//! finally puts it in the DLQ; recipients already mailed are skipped on the retry.
+//! The alerts Lambda, one EventBridge event per invocation:
+//! - an event from the app bus is kept for the seller's digest and, for sellers who take
+//!   alerts as they happen, mailed to each recipient at once (see `autopilot_shared::alerts`);
+//! - the daily schedule (`Scheduled Event` from `aws.events`) sends the digests due today.
+//!
+//! An error fails the invocation, so Lambda retries it and finally hands it to the
+//! dead-letter queue; the ledger skips recipients already mailed on the retry.
 
 use aws_lambda_events::event::eventbridge::EventBridgeEvent;
 use serde_json::Value;
 
-use autopilot_shared::alerts::{AlertError, AlertEvent, AlertOutcome, Alerts};
+use autopilot_shared::alerts::{AlertError, AlertEvent, AlertOutcome, Alerts, DigestRun};
 
 pub type Deps = Alerts;
 
-/// Handle one event; `Ok(None)` for a detail-type that is not mailed about.
-pub async fn handle(deps: &Deps, event: EventBridgeEvent<Value>) -> Result<Option<AlertOutcome>, AlertError> {
+/// The detail-type of EventBridge Scheduler/rule schedules.
+pub const SCHEDULED_EVENT: &str = "Scheduled Event";
+
+#[derive(Debug)]
+pub enum Handled {
+    Alert(AlertOutcome),
+    Digests(DigestRun),
+    /// A detail-type the alerts function does not act on.
+    Ignored,
+}
+
+impl Handled {
+    pub fn mails_sent(&self) -> usize {
+        match self {
+            Handled::Alert(outcome) => outcome.sent.len(),
+            Handled::Digests(run) => run.sent.len(),
+            Handled::Ignored => 0,
+        }
+    }
+}
+
+pub async fn handle(deps: &Deps, event: EventBridgeEvent<Value>) -> Result<Handled, AlertError> {
     let detail_type = event.detail_type.clone();
+    if detail_type == SCHEDULED_EVENT && event.source == "aws.events" {
+        return deps.send_digests().await.map(Handled::Digests);
+    }
     let Some(alert) = AlertEvent::parse(&detail_type, event.detail)? else {
         tracing::info!(detail_type, "not an alert event; ignored");
-        return Ok(None);
+        return Ok(Handled::Ignored);
     };
-    deps.handle(&alert).await.map(Some)
+    deps.handle(&alert).await.map(Handled::Alert)
 }

@@ -19,15 +19,17 @@ async fn main() -> Result<(), Error> {
         Arc::new(DynamoStore::connect(&config.dynamodb_sdk().await, StoreConfig::new(&config.table), clock.clone()));
     let deps = Alerts {
         sellers: store.clone(),
-        ledger: store,
+        ledger: store.clone(),
+        digest_log: store.clone(),
+        ratings: store,
         mailer: Arc::new(SesMailer::new(&config.aws_sdk().await)),
         clock,
         from,
     };
     let deps = &deps;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<EventBridgeEvent<serde_json::Value>>| async move {
-        let outcome = alerts::handle(deps, event.payload).await?;
-        Ok::<_, Error>(serde_json::json!({"sent": outcome.map_or(0, |o| o.sent.len())}))
+        let handled = alerts::handle(deps, event.payload).await?;
+        Ok::<_, Error>(serde_json::json!({"sent": handled.mails_sent()}))
     }))
     .await
 }

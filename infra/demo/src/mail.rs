@@ -55,6 +55,8 @@ pub async fn send_alerts(
     let deps = Alerts {
         sellers: Arc::new(store.clone()),
         ledger: Arc::new(store.clone()),
+        digest_log: Arc::new(store.clone()),
+        ratings: Arc::new(store.clone()),
         mailer: Arc::new(SesMailer::new(aws)),
         clock,
         from: SENDER.into(),
@@ -67,7 +69,8 @@ pub async fn send_alerts(
     for message in receive_all(&sqs, queue_url).await? {
         let event: EventBridgeEvent<serde_json::Value> =
             serde_json::from_str(message.body().unwrap_or("{}")).map_err(e("event"))?;
-        let Some(outcome) = alerts::handle(&deps, event).await.map_err(e("alerts"))? else { continue };
+        let handled = alerts::handle(&deps, event).await.map_err(e("alerts"))?;
+        let alerts::Handled::Alert(outcome) = handled else { continue };
         for sent in outcome.sent {
             let stem = format!(
                 "{:02}-{}-{}",

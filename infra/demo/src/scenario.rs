@@ -68,6 +68,7 @@ fn demo_seller() -> Result<SellerAccount, String> {
         marketplaces,
         alert_recipients: vec![EmailAddress::parse("owner@demo-outdoor.example").map_err(e("e-mail"))?],
         alert_delivery: Default::default(),
+        digest: Default::default(),
         credentials_secret: format!("feedback-autopilot/sellers/{SELLER}"),
         feedback: Default::default(),
     })

@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 
 use crate::domain::feedback::DeadlineKind;
-use crate::domain::ratings::Crossing;
+use crate::domain::ratings::{Crossing, Ratings};
 use crate::domain::triage::{Ground, Verdict};
 use crate::domain::{Marketplace, SellerAccount};
 use crate::feedback_events::{
@@ -21,6 +21,15 @@ pub struct Mail {
     pub subject: String,
     pub text: String,
     pub html: String,
+    /// Images the HTML shows through `cid:` links; they travel in the mail itself.
+    pub images: Vec<InlineImage>,
+}
+
+/// A PNG inside the mail, shown by the HTML as `cid:{content_id}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InlineImage {
+    pub content_id: String,
+    pub png: Vec<u8>,
 }
 
 /// Seller Central's feedback manager for a marketplace.
@@ -53,19 +62,19 @@ fn ground_text(ground: Ground) -> &'static str {
     }
 }
 
-fn deadline_text(kind: DeadlineKind) -> &'static str {
+pub(super) fn deadline_text(kind: DeadlineKind) -> &'static str {
     match kind {
         DeadlineKind::BuyerRemoval => "Last day the buyer can remove it",
         DeadlineKind::RemovalRequest => "Last day to ask Amazon to remove it",
     }
 }
 
-fn stars(rating: u8) -> String {
+pub(super) fn stars(rating: u8) -> String {
     let full = usize::from(rating.min(5));
     format!("{}{}", "★".repeat(full), "☆".repeat(5 - full))
 }
 
-fn days(n: i64) -> String {
+pub(super) fn days(n: i64) -> String {
     match n {
         0 => "today".into(),
         1 => "1 day left".into(),
@@ -73,7 +82,7 @@ fn days(n: i64) -> String {
     }
 }
 
-fn verdict_line(verdict: &Verdict) -> String {
+pub(super) fn verdict_line(verdict: &Verdict) -> String {
     if verdict.removable {
         "Removable: Amazon's guidelines allow removing it.".into()
     } else if verdict.strike_through {
@@ -114,7 +123,7 @@ pub fn buyer_follow_up_draft(feedback: &FeedbackRef, seller: &SellerAccount) -> 
 }
 
 /// Common layout: a title bar, sections, a footer. `body` is HTML already escaped.
-fn page(title: &str, preheader: &str, body: &str) -> String {
+pub(super) fn page(title: &str, preheader: &str, body: &str) -> String {
     format!(
         r#"<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -135,11 +144,11 @@ fn page(title: &str, preheader: &str, body: &str) -> String {
     )
 }
 
-fn section(heading: &str, inner: &str) -> String {
+pub(super) fn section(heading: &str, inner: &str) -> String {
     format!(r#"<h2 style="font-size:16px;margin:18px 0 6px 0;">{}</h2>{inner}"#, escape(heading))
 }
 
-fn quote(text: &str) -> String {
+pub(super) fn quote(text: &str) -> String {
     let shown = if text.trim().is_empty() { "(no comment)" } else { text };
     format!(
         r#"<blockquote style="margin:8px 0;padding:10px 12px;background:#f9fafb;border-left:4px solid #d1d5db;font-style:italic;overflow-wrap:anywhere;">{}</blockquote>"#,
@@ -147,14 +156,14 @@ fn quote(text: &str) -> String {
     )
 }
 
-fn pre(text: &str) -> String {
+pub(super) fn pre(text: &str) -> String {
     format!(
         r#"<pre style="white-space:pre-wrap;overflow-wrap:anywhere;background:#f9fafb;border:1px solid #e5e7eb;border-radius:6px;padding:10px;font-size:14px;font-family:inherit;">{}</pre>"#,
         escape(text)
     )
 }
 
-fn button(url: &str, label: &str) -> String {
+pub(super) fn button(url: &str, label: &str) -> String {
     format!(
         r#"<p style="margin:18px 0;"><a href="{}" style="display:inline-block;background:#2563eb;color:#ffffff;text-decoration:none;padding:10px 16px;border-radius:6px;font-weight:600;">{}</a></p>"#,
         escape(url),
@@ -162,7 +171,7 @@ fn button(url: &str, label: &str) -> String {
     )
 }
 
-fn feedback_summary(f: &FeedbackRef) -> (String, String) {
+pub(super) fn feedback_summary(f: &FeedbackRef) -> (String, String) {
     let text = format!(
         "{} ({} stars) on {} for order {} in {}\n\"{}\"",
         stars(f.rating),
@@ -276,7 +285,7 @@ pub fn negative_feedback_mail(seller: &SellerAccount, event: &NegativeFeedbackRe
         ),
     ));
     body.push_str(&button(&url, "Open Feedback Manager"));
-    Mail { kind: "negative-feedback", html: page(&subject, &f.comment, &body), subject, text }
+    Mail { kind: "negative-feedback", html: page(&subject, &f.comment, &body), subject, text, images: Vec::new() }
 }
 
 pub fn deadline_mail(seller: &SellerAccount, event: &FeedbackDeadlineApproaching) -> Mail {
@@ -305,7 +314,7 @@ pub fn deadline_mail(seller: &SellerAccount, event: &FeedbackDeadlineApproaching
     }
     let _ = write!(text, "\nFeedback Manager: {url}\n");
     body.push_str(&button(&url, "Open Feedback Manager"));
-    Mail { kind: "deadline", html: page(&subject, action, &body), subject, text }
+    Mail { kind: "deadline", html: page(&subject, action, &body), subject, text, images: Vec::new() }
 }
 
 pub fn removed_mail(seller: &SellerAccount, event: &FeedbackRemoved) -> Mail {
@@ -329,10 +338,10 @@ pub fn removed_mail(seller: &SellerAccount, event: &FeedbackRemoved) -> Mail {
         escape(note),
         section("The feedback", &f_html)
     );
-    Mail { kind: "removed", html: page(&subject, note, &body), subject, text }
+    Mail { kind: "removed", html: page(&subject, note, &body), subject, text, images: Vec::new() }
 }
 
-fn crossing_text(crossing: &Crossing) -> String {
+pub(super) fn crossing_text(crossing: &Crossing) -> String {
     match crossing {
         Crossing::PositiveShareBelow { threshold, value } => format!(
             "Your 365-day positive feedback share fell to {:.1} % (your alert is below {:.1} %).",
@@ -350,21 +359,10 @@ fn crossing_text(crossing: &Crossing) -> String {
     }
 }
 
-pub fn threshold_mail(seller: &SellerAccount, event: &RatingThresholdCrossed) -> Mail {
-    let subject = format!(
-        "Rating alert for {} ({}): {}",
-        seller.display_name,
-        event.marketplace.code(),
-        match &event.crossing {
-            Crossing::PositiveShareBelow { .. } => "positive share below your threshold",
-            Crossing::NegativesAtLeast { .. } => "negative feedback piling up",
-            Crossing::OdrNegativeRateAtLeast { .. } => "negative feedback rate too high",
-        }
-    );
-    let what = crossing_text(&event.crossing);
-    let r = &event.snapshot.ratings;
+/// The ratings per window as text lines and an HTML table.
+pub(super) fn ratings_table(r: &Ratings) -> (String, String) {
     let rows = [("30 days", &r.days_30), ("90 days", &r.days_90), ("365 days", &r.days_365), ("Lifetime", &r.lifetime)];
-    let mut text = format!("{what}\n\nRatings on {}:\n", r.as_of);
+    let mut text = String::new();
     let mut table = String::from(
         "<table role=\"presentation\" style=\"width:100%;border-collapse:collapse;font-size:15px;\"><tr><th style=\"text-align:left;\">Window</th><th style=\"text-align:right;\">Negative</th><th style=\"text-align:right;\">Neutral</th><th style=\"text-align:right;\">Positive share</th></tr>",
     );
@@ -382,6 +380,24 @@ pub fn threshold_mail(seller: &SellerAccount, event: &RatingThresholdCrossed) ->
         );
     }
     table.push_str("</table>");
+    (text, table)
+}
+
+pub fn threshold_mail(seller: &SellerAccount, event: &RatingThresholdCrossed) -> Mail {
+    let subject = format!(
+        "Rating alert for {} ({}): {}",
+        seller.display_name,
+        event.marketplace.code(),
+        match &event.crossing {
+            Crossing::PositiveShareBelow { .. } => "positive share below your threshold",
+            Crossing::NegativesAtLeast { .. } => "negative feedback piling up",
+            Crossing::OdrNegativeRateAtLeast { .. } => "negative feedback rate too high",
+        }
+    );
+    let what = crossing_text(&event.crossing);
+    let r = &event.snapshot.ratings;
+    let (table_text, table) = ratings_table(r);
+    let mut text = format!("{what}\n\nRatings on {}:\n{table_text}", r.as_of);
     let url = feedback_manager_url(event.marketplace);
     let _ = write!(text, "\nFeedback Manager: {url}\n");
     let body = format!(
@@ -390,16 +406,16 @@ pub fn threshold_mail(seller: &SellerAccount, event: &RatingThresholdCrossed) ->
         section("Your ratings", &table),
         button(&url, "Open Feedback Manager")
     );
-    Mail { kind: "rating-alert", html: page(&subject, &what, &body), subject, text }
+    Mail { kind: "rating-alert", html: page(&subject, &what, &body), subject, text, images: Vec::new() }
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::domain::{OrderId, SellerId};
     use chrono::NaiveDate;
 
-    fn feedback(comment: &str) -> FeedbackRef {
+    pub(crate) fn feedback(comment: &str) -> FeedbackRef {
         FeedbackRef {
             marketplace: Marketplace::Us,
             order_id: OrderId::parse("111-1234567-1234567").unwrap(),
@@ -411,13 +427,14 @@ mod tests {
         }
     }
 
-    fn seller(name: &str) -> SellerAccount {
+    pub(crate) fn seller(name: &str) -> SellerAccount {
         SellerAccount {
             seller_id: SellerId::parse("A2DEMOSELLER01").unwrap(),
             display_name: name.into(),
             marketplaces: vec![Marketplace::Us],
             alert_recipients: vec![],
             alert_delivery: Default::default(),
+            digest: Default::default(),
             review_requests: crate::domain::ReviewRequestPolicy::for_marketplaces(&[Marketplace::Us]),
             credentials_secret: "x".into(),
             feedback: Default::default(),

@@ -1,8 +1,15 @@
-//! Seller alerts: feedback events from the app's bus turned into e-mails, each sent at most
-//! once per recipient. A ledger entry per (event, recipient) is claimed with a conditional
-//! write before sending; a duplicate delivery or a retry finds it claimed and sends nothing. A
-//! failed send releases its claim so the retry can send.
+//! Seller alerts: the app bus's events turned into e-mails, each sent at most once per
+//! recipient, and the seller's daily or weekly digest.
+//!
+//! Every event of a seller is kept in the digest log; a seller who takes alerts as they happen
+//! also gets a mail per event at once. Before a mail is sent, a ledger entry per (event,
+//! recipient) is claimed with a conditional write and a short lease, then confirmed once SES
+//! took the mail. A duplicate delivery finds it confirmed and sends nothing; one that comes
+//! while another invocation holds the claim fails, so it is retried after the lease; a claim
+//! whose holder died runs out and the retry sends. A failed send releases its claim.
 
+pub mod chart;
+pub mod digest;
 pub mod mail;
 pub mod mime;
 
@@ -12,15 +19,20 @@ use async_trait::async_trait;
 use aws_sdk_sesv2::error::DisplayErrorContext;
 use aws_sdk_sesv2::primitives::Blob;
 use aws_sdk_sesv2::types::{EmailContent, RawMessage};
+use chrono::{DateTime, Duration, Utc};
+use futures_util::StreamExt;
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 use thiserror::Error;
 
-use crate::domain::{Clock, EmailAddress, SellerAccount, SellerId};
+use crate::dispatch::{REVIEW_REQUESTS_PROCESSED, ReviewRequestsProcessed};
+use crate::domain::{AlertDelivery, Clock, DigestFrequency, EmailAddress, SellerAccount, SellerId};
 use crate::feedback_events::{
     FEEDBACK_DEADLINE_APPROACHING, FEEDBACK_REMOVED, FeedbackDeadlineApproaching, FeedbackRemoved,
     NEGATIVE_FEEDBACK_RECEIVED, NegativeFeedbackReceived, RATING_THRESHOLD_CROSSED, RatingThresholdCrossed,
 };
-use crate::store::{SellerDirectory, StoreError};
+use crate::store::{RatingStore, SellerDirectory, StoreError};
+use digest::{Digest, DigestPeriod, RatingHistory, TREND_DAYS};
 use mail::Mail;
 
 #[derive(Debug, Error)]
@@ -31,6 +43,14 @@ pub enum AlertError {
     Store(#[from] StoreError),
     #[error("sending to {recipient} failed: {message}")]
     Send { recipient: String, message: String },
+    /// Another invocation holds the claim to send this (a concurrent duplicate delivery):
+    /// failing makes the event come back after the claim's lease.
+    #[error("{event_id} to {recipient} is being sent by another invocation; retried later")]
+    InFlight { event_id: String, recipient: String },
+    #[error("event {event_id} could not be kept for the digest: {message}")]
+    Encode { event_id: String, message: String },
+    #[error("digests of {failed} seller(s) failed; the schedule's retry sends the rest")]
+    Digests { failed: u32 },
 }
 
 /// A feedback event the alerts function mails about.
@@ -40,6 +60,8 @@ pub enum AlertEvent {
     Deadline(FeedbackDeadlineApproaching),
     Removed(FeedbackRemoved),
     Threshold(RatingThresholdCrossed),
+    /// A seller's part of a dispatch run: no mail of its own, counted in the digest.
+    Requests(ReviewRequestsProcessed),
 }
 
 fn detail<T: DeserializeOwned>(detail_type: &str, detail: serde_json::Value) -> Result<T, AlertError> {
@@ -57,6 +79,7 @@ impl AlertEvent {
             FEEDBACK_DEADLINE_APPROACHING => AlertEvent::Deadline(detail(detail_type, value)?),
             FEEDBACK_REMOVED => AlertEvent::Removed(detail(detail_type, value)?),
             RATING_THRESHOLD_CROSSED => AlertEvent::Threshold(detail(detail_type, value)?),
+            REVIEW_REQUESTS_PROCESSED => AlertEvent::Requests(detail(detail_type, value)?),
             _ => return Ok(None),
         }))
     }
@@ -67,7 +90,39 @@ impl AlertEvent {
             AlertEvent::Deadline(e) => &e.event_id,
             AlertEvent::Removed(e) => &e.event_id,
             AlertEvent::Threshold(e) => &e.event_id,
+            AlertEvent::Requests(e) => &e.event_id,
         }
+    }
+
+    pub fn detail_type(&self) -> &'static str {
+        match self {
+            AlertEvent::Negative(_) => NEGATIVE_FEEDBACK_RECEIVED,
+            AlertEvent::Deadline(_) => FEEDBACK_DEADLINE_APPROACHING,
+            AlertEvent::Removed(_) => FEEDBACK_REMOVED,
+            AlertEvent::Threshold(_) => RATING_THRESHOLD_CROSSED,
+            AlertEvent::Requests(_) => REVIEW_REQUESTS_PROCESSED,
+        }
+    }
+
+    /// The event as the digest log keeps it.
+    pub fn to_entry(&self, received_at: DateTime<Utc>) -> Result<DigestEntry, AlertError> {
+        fn value(event: &impl Serialize) -> Result<serde_json::Value, serde_json::Error> {
+            serde_json::to_value(event)
+        }
+        let detail = match self {
+            AlertEvent::Negative(e) => value(e),
+            AlertEvent::Deadline(e) => value(e),
+            AlertEvent::Removed(e) => value(e),
+            AlertEvent::Threshold(e) => value(e),
+            AlertEvent::Requests(e) => value(e),
+        }
+        .map_err(|err| AlertError::Encode { event_id: self.event_id().to_string(), message: err.to_string() })?;
+        Ok(DigestEntry {
+            received_at,
+            event_id: self.event_id().to_string(),
+            detail_type: self.detail_type().to_string(),
+            detail,
+        })
     }
 
     pub fn seller_id(&self) -> &SellerId {
@@ -76,16 +131,19 @@ impl AlertEvent {
             AlertEvent::Deadline(e) => &e.seller_id,
             AlertEvent::Removed(e) => &e.seller_id,
             AlertEvent::Threshold(e) => &e.seller_id,
+            AlertEvent::Requests(e) => &e.seller_id,
         }
     }
 
-    pub fn render(&self, seller: &SellerAccount) -> Mail {
-        match self {
+    /// The mail sent for this event as it happens; `None` for events only the digest shows.
+    pub fn render(&self, seller: &SellerAccount) -> Option<Mail> {
+        Some(match self {
             AlertEvent::Negative(e) => mail::negative_feedback_mail(seller, e),
             AlertEvent::Deadline(e) => mail::deadline_mail(seller, e),
             AlertEvent::Removed(e) => mail::removed_mail(seller, e),
             AlertEvent::Threshold(e) => mail::threshold_mail(seller, e),
-        }
+            AlertEvent::Requests(_) => return None,
+        })
     }
 }
 
@@ -101,10 +159,17 @@ pub struct SesMailer {
 }
 
 impl SesMailer {
+    /// A send gives up after `SEND_TIMEOUT`, well inside the ledger's lease: a claim's holder
+    /// is never still sending when the lease runs out.
     pub fn new(sdk: &aws_config::SdkConfig) -> Self {
-        Self { client: aws_sdk_sesv2::Client::new(sdk) }
+        let timeouts = aws_config::timeout::TimeoutConfig::builder().operation_timeout(SEND_TIMEOUT).build();
+        let config = aws_sdk_sesv2::config::Builder::from(sdk).timeout_config(timeouts).build();
+        Self { client: aws_sdk_sesv2::Client::from_conf(config) }
     }
 }
+
+/// The longest one SES send may take, retries included.
+pub const SEND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);
 
 #[async_trait]
 impl Mailer for SesMailer {
@@ -122,16 +187,34 @@ impl Mailer for SesMailer {
     }
 }
 
+/// What a claim to send found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Claim {
+    /// Ours: send, then confirm or release.
+    Claimed,
+    /// Sent before (a duplicate delivery or a retry).
+    AlreadySent,
+    /// Another invocation is sending it now.
+    InFlight,
+}
+
 /// Which (event, recipient) pairs were mailed.
 #[async_trait]
 pub trait AlertLedger: Send + Sync {
-    /// Record that `event_id` is being mailed to `recipient`; `false` if it already was.
+    /// Claim sending `event_id` to `recipient`, for a short lease.
     async fn claim_alert(
         &self,
         seller: &SellerId,
         event_id: &str,
         recipient: &EmailAddress,
-    ) -> Result<bool, StoreError>;
+    ) -> Result<Claim, StoreError>;
+    /// The mail was handed to SES: never send it again.
+    async fn confirm_alert(
+        &self,
+        seller: &SellerId,
+        event_id: &str,
+        recipient: &EmailAddress,
+    ) -> Result<(), StoreError>;
     /// Undo a claim whose send failed, so a retry sends.
     async fn release_alert(
         &self,
@@ -139,6 +222,30 @@ pub trait AlertLedger: Send + Sync {
         event_id: &str,
         recipient: &EmailAddress,
     ) -> Result<(), StoreError>;
+}
+
+/// One event as the digest log keeps it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DigestEntry {
+    /// When the alerts function received it.
+    pub received_at: DateTime<Utc>,
+    pub event_id: String,
+    pub detail_type: String,
+    pub detail: serde_json::Value,
+}
+
+/// Every event of a seller, by the time it was received, for the digest.
+#[async_trait]
+pub trait DigestLog: Send + Sync {
+    /// Keep an entry. A redelivered event is kept again; the digest counts it once.
+    async fn log_digest_entry(&self, seller: &SellerId, entry: &DigestEntry) -> Result<(), StoreError>;
+    /// The entries received in `[from, to)`, oldest first.
+    async fn digest_entries(
+        &self,
+        seller: &SellerId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<DigestEntry>, StoreError>;
 }
 
 /// One mail sent.
@@ -156,47 +263,168 @@ pub struct AlertOutcome {
     pub already_sent: u32,
 }
 
+/// What one scheduled digest run did.
+#[derive(Debug, Clone, Default)]
+pub struct DigestRun {
+    /// Mails sent, all sellers together.
+    pub sent: Vec<SentMail>,
+    /// Sellers whose digest was due.
+    pub due: u32,
+    /// Sellers with a digest due but nothing to tell (no activity, no ratings yet).
+    pub empty: u32,
+    pub already_sent: u32,
+    pub failed: u32,
+}
+
 pub struct Alerts {
     pub sellers: Arc<dyn SellerDirectory>,
     pub ledger: Arc<dyn AlertLedger>,
+    pub digest_log: Arc<dyn DigestLog>,
+    pub ratings: Arc<dyn RatingStore>,
     pub mailer: Arc<dyn Mailer>,
     pub clock: Arc<dyn Clock>,
     /// The verified SES identity mails come from.
     pub from: String,
 }
 
+/// Sellers whose digests are built at the same time.
+const CONCURRENT_DIGESTS: usize = 4;
+
 impl Alerts {
+    /// One event from the bus: kept for the digest, and mailed at once to sellers who take
+    /// their alerts as they happen.
     pub async fn handle(&self, event: &AlertEvent) -> Result<AlertOutcome, AlertError> {
-        let mut outcome = AlertOutcome::default();
         let Some(seller) = self.sellers.get_seller(event.seller_id()).await? else {
             tracing::warn!(seller = %event.seller_id(), event_id = event.event_id(), "event of an unknown seller; no mail");
-            return Ok(outcome);
+            return Ok(AlertOutcome::default());
         };
-        let mail = event.render(&seller);
+        let digest_wanted =
+            seller.digest.frequency != DigestFrequency::Off || seller.alert_delivery == AlertDelivery::Digest;
+        if digest_wanted {
+            self.digest_log.log_digest_entry(&seller.seller_id, &event.to_entry(self.clock.now())?).await?;
+        }
+        let mail = match (seller.alert_delivery, event.render(&seller)) {
+            (AlertDelivery::Instant, Some(mail)) => mail,
+            _ => return Ok(AlertOutcome::default()),
+        };
+        let outcome = self.deliver(&seller, event.event_id(), &mail).await;
+        tracing::info!(seller = %seller.seller_id, event_id = event.event_id(), kind = mail.kind, ok = outcome.is_ok(), "alert");
+        outcome
+    }
+
+    /// Each recipient of the seller gets `mail` once for `event_id`. Recipients already mailed
+    /// are skipped; a failure is returned after the other recipients were tried, so the retry
+    /// only sends what is missing.
+    async fn deliver(&self, seller: &SellerAccount, event_id: &str, mail: &Mail) -> Result<AlertOutcome, AlertError> {
+        let mut outcome = AlertOutcome::default();
         let mut failure = None;
         for recipient in &seller.alert_recipients {
-            if !self.ledger.claim_alert(&seller.seller_id, event.event_id(), recipient).await? {
-                outcome.already_sent += 1;
-                continue;
+            match self.ledger.claim_alert(&seller.seller_id, event_id, recipient).await? {
+                Claim::Claimed => {}
+                Claim::AlreadySent => {
+                    outcome.already_sent += 1;
+                    continue;
+                }
+                Claim::InFlight => {
+                    failure =
+                        Some(AlertError::InFlight { event_id: event_id.to_string(), recipient: recipient.to_string() });
+                    continue;
+                }
             }
-            let message_id =
-                format!("{}.{}@feedback-autopilot", sanitize(event.event_id()), sanitize(recipient.as_str()));
-            let raw = mime::raw_message(&mail, &self.from, recipient.as_str(), &message_id, self.clock.now());
+            let message_id = format!("{}.{}@feedback-autopilot", sanitize(event_id), sanitize(recipient.as_str()));
+            let raw = mime::raw_message(mail, &self.from, recipient.as_str(), &message_id, self.clock.now());
             match self.mailer.send(&self.from, recipient, &raw).await {
-                Ok(()) => outcome.sent.push(SentMail { recipient: recipient.clone(), mail: mail.clone(), raw }),
+                Ok(()) => {
+                    self.ledger.confirm_alert(&seller.seller_id, event_id, recipient).await?;
+                    outcome.sent.push(SentMail { recipient: recipient.clone(), mail: mail.clone(), raw });
+                }
                 Err(message) => {
-                    self.ledger.release_alert(&seller.seller_id, event.event_id(), recipient).await?;
+                    self.ledger.release_alert(&seller.seller_id, event_id, recipient).await?;
                     failure = Some(AlertError::Send { recipient: recipient.to_string(), message });
                 }
             }
         }
-        tracing::info!(seller = %seller.seller_id, event_id = event.event_id(), kind = mail.kind, sent = outcome.sent.len(), already_sent = outcome.already_sent, "alert");
         match failure {
-            // The event is retried (EventBridge retry policy, then the DLQ); recipients already
+            // The event is retried (Lambda's async retries, then the DLQ); recipients already
             // mailed are skipped by the ledger.
             Some(err) => Err(err),
             None => Ok(outcome),
         }
+    }
+
+    /// The daily schedule: every seller whose digest is due today gets it, once.
+    pub async fn send_digests(&self) -> Result<DigestRun, AlertError> {
+        let today = self.clock.now().date_naive();
+        let sellers = self.sellers.list_sellers().await?;
+        let due: Vec<(&SellerAccount, DigestPeriod)> = sellers
+            .iter()
+            .filter_map(|s| s.digest.period_days(s.alert_delivery, today).map(|d| (s, DigestPeriod::ending(today, d))))
+            .collect();
+        let results = futures_util::stream::iter(
+            due.iter().map(|(seller, period)| async move { (seller, self.send_digest(seller, period).await) }),
+        )
+        .buffer_unordered(CONCURRENT_DIGESTS)
+        .collect::<Vec<_>>()
+        .await;
+        let mut run = DigestRun { due: due.len() as u32, ..DigestRun::default() };
+        for (seller, result) in results {
+            match result {
+                Ok(None) => run.empty += 1,
+                Ok(Some(outcome)) => {
+                    run.already_sent += outcome.already_sent;
+                    run.sent.extend(outcome.sent);
+                }
+                Err(err) => {
+                    tracing::error!(seller = %seller.seller_id, error = %err, "digest failed");
+                    run.failed += 1;
+                }
+            }
+        }
+        tracing::info!(due = run.due, sent = run.sent.len(), empty = run.empty, failed = run.failed, "digests");
+        match run.failed {
+            0 => Ok(run),
+            failed => Err(AlertError::Digests { failed }),
+        }
+    }
+
+    /// The seller's digest of `period`; `Ok(None)` when there is nothing to tell.
+    pub async fn send_digest(
+        &self,
+        seller: &SellerAccount,
+        period: &DigestPeriod,
+    ) -> Result<Option<AlertOutcome>, AlertError> {
+        let Some((digest_mail, _)) = self.digest(seller, period).await? else {
+            return Ok(None);
+        };
+        let event_id = format!("digest:{}:{}", period.from, period.to);
+        self.deliver(seller, &event_id, &digest_mail).await.map(Some)
+    }
+
+    /// The seller's digest of `period` and its mail, without sending; `None` when empty.
+    pub async fn digest(
+        &self,
+        seller: &SellerAccount,
+        period: &DigestPeriod,
+    ) -> Result<Option<(Mail, Digest)>, AlertError> {
+        let entries = self.digest_log.digest_entries(&seller.seller_id, period.look_back_start(), period.end()).await?;
+        let mut ratings = Vec::new();
+        for marketplace in &seller.marketplaces {
+            let snapshots = self
+                .ratings
+                .snapshots_between(
+                    &seller.seller_id,
+                    *marketplace,
+                    period.to - Duration::days(TREND_DAYS - 1),
+                    period.to,
+                )
+                .await?;
+            ratings.push(RatingHistory { marketplace: *marketplace, snapshots });
+        }
+        let digest = Digest::collect(period, &entries, ratings);
+        if digest.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some((digest::digest_mail(seller, period, &digest), digest)))
     }
 }
 

@@ -86,6 +86,7 @@ mod tests {
             marketplaces: vec![Marketplace::Us, Marketplace::De],
             alert_recipients: vec![EmailAddress::parse("a@b.example").unwrap()],
             alert_delivery: Default::default(),
+            digest: Default::default(),
             review_requests: ReviewRequestPolicy::for_marketplaces(&[Marketplace::Us]),
             credentials_secret: "x".into(),
             feedback: Default::default(),

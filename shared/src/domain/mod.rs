@@ -19,4 +19,4 @@ pub use marketplace::{FeedbackDateFormat, Marketplace, Region};
 pub use order::{DeliveryWindow, FulfillmentChannel, Order, OrderStatus};
 pub use order_change::{ChangeEffect, ChangeSource, OrderChange, apply_change};
 pub use review_request::{ReviewRequest, SkipReason, SolicitationWindow, TransitionError, WindowPosition};
-pub use seller::{AlertDelivery, ReviewRequestPolicy, SellerAccount};
+pub use seller::{AlertDelivery, DigestFrequency, DigestSchedule, ReviewRequestPolicy, SellerAccount};

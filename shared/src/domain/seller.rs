@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use chrono::Duration;
+use chrono::{Datelike, Duration, NaiveDate, Weekday};
 use serde::{Deserialize, Serialize};
 
 use super::feedback::FeedbackDeadlines;
@@ -10,13 +10,57 @@ use super::ids::{EmailAddress, OrderId, SellerId};
 use super::marketplace::Marketplace;
 use super::ratings::{PositiveBaseline, RatingThresholds};
 
-/// How a seller wants alerts: each one as it happens, or collected in the daily digest.
+/// How a seller wants alerts: each one as it happens (and the digest as well, if one is
+/// scheduled), or only collected in the digest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AlertDelivery {
     #[default]
     Instant,
     Digest,
+}
+
+/// How often the seller's digest goes out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DigestFrequency {
+    Off,
+    Daily,
+    Weekly,
+}
+
+/// The digest: a summary of the period (review requests, new negatives, removals, ratings with
+/// their trend), sent by the daily schedule to the seller's alert recipients.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DigestSchedule {
+    pub frequency: DigestFrequency,
+    /// The day a weekly digest goes out (`Mon` ... `Sun`); unused by daily digests.
+    #[serde(default = "default_weekday")]
+    pub weekday: Weekday,
+}
+
+fn default_weekday() -> Weekday {
+    Weekday::Mon
+}
+
+impl Default for DigestSchedule {
+    /// A weekly digest on Mondays.
+    fn default() -> Self {
+        Self { frequency: DigestFrequency::Weekly, weekday: default_weekday() }
+    }
+}
+
+impl DigestSchedule {
+    /// The number of days (ending yesterday) the digest of `today` covers, or `None` when no
+    /// digest is due today. A seller who takes alerts by digest only always gets one, daily
+    /// when the digest is switched off: their alerts must reach them somehow.
+    pub fn period_days(&self, delivery: AlertDelivery, today: NaiveDate) -> Option<u32> {
+        match (self.frequency, delivery) {
+            (DigestFrequency::Off, AlertDelivery::Instant) => None,
+            (DigestFrequency::Off, AlertDelivery::Digest) | (DigestFrequency::Daily, _) => Some(1),
+            (DigestFrequency::Weekly, _) => (today.weekday() == self.weekday).then_some(7),
+        }
+    }
 }
 
 /// The seller's rules for review requests.
@@ -65,6 +109,8 @@ pub struct SellerAccount {
     pub alert_recipients: Vec<EmailAddress>,
     #[serde(default)]
     pub alert_delivery: AlertDelivery,
+    #[serde(default)]
+    pub digest: DigestSchedule,
     pub review_requests: ReviewRequestPolicy,
     /// Name of the AWS Secrets Manager secret that holds this seller's LWA refresh token and
     /// the application's client id/secret. The credentials themselves are never stored here.
@@ -85,4 +131,41 @@ pub struct FeedbackSettings {
     /// feedback report alone cannot give (it lists 1-3 star feedback only).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub positive_baseline: BTreeMap<Marketplace, PositiveBaseline>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, d).unwrap() // 2026-11-23 is a Monday
+    }
+
+    #[test]
+    fn digests_are_due_daily_or_on_their_weekday() {
+        let weekly = DigestSchedule::default();
+        assert_eq!(weekly.period_days(AlertDelivery::Instant, day(23)), Some(7));
+        assert_eq!(weekly.period_days(AlertDelivery::Instant, day(24)), None);
+        let friday = DigestSchedule { frequency: DigestFrequency::Weekly, weekday: Weekday::Fri };
+        assert_eq!(friday.period_days(AlertDelivery::Digest, day(27)), Some(7));
+        assert_eq!(friday.period_days(AlertDelivery::Digest, day(23)), None);
+        let daily = DigestSchedule { frequency: DigestFrequency::Daily, weekday: Weekday::Mon };
+        assert!((20..=26).all(|d| daily.period_days(AlertDelivery::Instant, day(d)) == Some(1)));
+    }
+
+    #[test]
+    fn digest_only_sellers_always_get_a_digest() {
+        let off = DigestSchedule { frequency: DigestFrequency::Off, weekday: Weekday::Mon };
+        assert_eq!(off.period_days(AlertDelivery::Instant, day(23)), None);
+        assert_eq!(off.period_days(AlertDelivery::Digest, day(24)), Some(1));
+    }
+
+    #[test]
+    fn the_schedule_reads_from_json_with_defaults() {
+        let s: DigestSchedule = serde_json::from_str(r#"{"frequency":"daily"}"#).unwrap();
+        assert_eq!(s, DigestSchedule { frequency: DigestFrequency::Daily, weekday: Weekday::Mon });
+        let s: DigestSchedule = serde_json::from_str(r#"{"frequency":"weekly","weekday":"Fri"}"#).unwrap();
+        assert_eq!(s.weekday, Weekday::Fri);
+        assert!(serde_json::from_str::<DigestSchedule>(r#"{"frequency":"hourly"}"#).is_err());
+    }
 }

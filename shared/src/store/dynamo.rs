@@ -795,6 +795,23 @@ impl OrderVolume for DynamoStore {
 
 /// How long an alert ledger entry is kept: longer than EventBridge retries or redelivers.
 const ALERT_LEDGER_RETENTION: Duration = Duration::days(30);
+/// How long a claim to send holds. Longer than the alerts function's timeout: when it runs
+/// out, the invocation that claimed is certainly over, and a retry may send.
+const ALERT_SEND_LEASE: Duration = Duration::seconds(60);
+/// How long digest entries are kept: a weekly digest and its look-back day, with margin.
+const DIGEST_LOG_RETENTION: Duration = Duration::days(40);
+
+#[derive(Serialize, Deserialize)]
+struct DigestItem {
+    pk: String,
+    sk: String,
+    received_at: DateTime<Utc>,
+    event_id: String,
+    detail_type: String,
+    /// The event's detail as JSON text: kept as the producer wrote it.
+    detail: String,
+    expires_at: i64,
+}
 
 #[async_trait]
 impl crate::alerts::AlertLedger for DynamoStore {
@@ -803,23 +820,79 @@ impl crate::alerts::AlertLedger for DynamoStore {
         seller: &SellerId,
         event_id: &str,
         recipient: &crate::domain::EmailAddress,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<crate::alerts::Claim, StoreError> {
+        use crate::alerts::Claim;
         #[derive(Serialize)]
         struct LedgerItem {
             pk: String,
             sk: String,
+            state: &'static str,
             claimed_at: DateTime<Utc>,
+            lease_until: i64,
             expires_at: i64,
         }
         let now = self.clock.now();
         let item = LedgerItem {
             pk: keys::alerts_partition(seller),
             sk: keys::alert_sort_key(event_id, recipient.as_str()),
+            state: "sending",
             claimed_at: now,
+            lease_until: (now + ALERT_SEND_LEASE).timestamp(),
             expires_at: (now + ALERT_LEDGER_RETENTION).timestamp(),
         };
-        let outcome = self.put_versioned(&item.sk, &item, Expect::Absent, Expect::Absent.next_version()).await?;
-        Ok(matches!(outcome, PutOutcome::Written { .. }))
+        // New, or a claim whose sender died before it could confirm or release.
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.config.table_name)
+            .set_item(Some(encode(&item.sk, &item)?))
+            .condition_expression("attribute_not_exists(#pk) OR (#state = :sending AND #lease < :now)")
+            .expression_attribute_names("#pk", schema::PARTITION_KEY)
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_names("#lease", "lease_until")
+            .expression_attribute_values(":sending", s("sending"))
+            .expression_attribute_values(":now", AttributeValue::N(now.timestamp().to_string()))
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .send()
+            .await;
+        match result {
+            Ok(output) => {
+                self.meter.add(output.consumed_capacity(), true);
+                Ok(Claim::Claimed)
+            }
+            Err(err) if is_conditional_failure(&err) => {
+                self.meter.failed_conditional_writes.fetch_add(1, Ordering::Relaxed);
+                let existing = self.get_consistent(item.pk, item.sk).await?;
+                let state = existing.as_ref().and_then(|i| i.get("state")).and_then(|v| v.as_s().ok());
+                // An entry without a state is from before the lease existed: it was sent.
+                Ok(if state.map(String::as_str) == Some("sending") { Claim::InFlight } else { Claim::AlreadySent })
+            }
+            Err(err) => Err(backend("PutItem", err)),
+        }
+    }
+
+    async fn confirm_alert(
+        &self,
+        seller: &SellerId,
+        event_id: &str,
+        recipient: &crate::domain::EmailAddress,
+    ) -> Result<(), StoreError> {
+        let output = self
+            .client
+            .update_item()
+            .table_name(&self.config.table_name)
+            .key(schema::PARTITION_KEY, s(keys::alerts_partition(seller)))
+            .key(schema::SORT_KEY, s(keys::alert_sort_key(event_id, recipient.as_str())))
+            .update_expression("SET #state = :sent, sent_at = :at REMOVE lease_until")
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_values(":sent", s("sent"))
+            .expression_attribute_values(":at", s(self.clock.now().to_rfc3339()))
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .send()
+            .await
+            .map_err(|err| backend("UpdateItem", err))?;
+        self.meter.add(output.consumed_capacity(), true);
+        Ok(())
     }
 
     async fn release_alert(
@@ -840,5 +913,62 @@ impl crate::alerts::AlertLedger for DynamoStore {
             .map_err(|err| backend("DeleteItem", err))?;
         self.meter.add(output.consumed_capacity(), true);
         Ok(())
+    }
+}
+
+#[async_trait]
+impl crate::alerts::DigestLog for DynamoStore {
+    async fn log_digest_entry(&self, seller: &SellerId, entry: &crate::alerts::DigestEntry) -> Result<(), StoreError> {
+        let detail = serde_json::to_string(&entry.detail)
+            .map_err(|err| StoreError::Encode { key: entry.event_id.clone(), message: err.to_string() })?;
+        let item = DigestItem {
+            pk: keys::digest_partition(seller),
+            sk: keys::digest_sort_key(entry.received_at, &entry.event_id),
+            received_at: entry.received_at,
+            event_id: entry.event_id.clone(),
+            detail_type: entry.detail_type.clone(),
+            detail,
+            expires_at: (entry.received_at + DIGEST_LOG_RETENTION).timestamp(),
+        };
+        let output = self
+            .client
+            .put_item()
+            .table_name(&self.config.table_name)
+            .set_item(Some(encode(&item.sk, &item)?))
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .send()
+            .await
+            .map_err(|err| backend("PutItem", err))?;
+        self.meter.add(output.consumed_capacity(), true);
+        Ok(())
+    }
+
+    async fn digest_entries(
+        &self,
+        seller: &SellerId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<crate::alerts::DigestEntry>, StoreError> {
+        let now = self.clock.now().timestamp();
+        let items = self
+            .query_range(keys::digest_partition(seller), keys::digest_time_key(from), keys::digest_time_key(to))
+            .await?;
+        let mut entries = Vec::with_capacity(items.len());
+        for item in items {
+            let key = describe_key(&item);
+            let item: DigestItem = decode(item)?;
+            if item.expires_at <= now {
+                continue;
+            }
+            let detail = serde_json::from_str(&item.detail)
+                .map_err(|err| StoreError::Corrupt { key, message: format!("detail: {err}") })?;
+            entries.push(crate::alerts::DigestEntry {
+                received_at: item.received_at,
+                event_id: item.event_id,
+                detail_type: item.detail_type,
+                detail,
+            });
+        }
+        Ok(entries)
     }
 }

@@ -85,6 +85,20 @@ pub fn alert_sort_key(event_id: &str, recipient: &str) -> String {
     format!("{event_id}#{recipient}")
 }
 
+/// The seller's digest log: every event the alerts function received, by time.
+pub fn digest_partition(seller: &SellerId) -> String {
+    format!("SELLER#{seller}#DIGEST")
+}
+
+/// Fixed-width UTC time, so that sort keys order as times do.
+pub fn digest_time_key(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+}
+
+pub fn digest_sort_key(at: chrono::DateTime<chrono::Utc>, event_id: &str) -> String {
+    format!("{}#{event_id}", digest_time_key(at))
+}
+
 pub fn checkpoint_partition(seller: &SellerId, marketplace: Marketplace) -> String {
     format!("SELLER#{seller}#MP#{marketplace}")
 }
