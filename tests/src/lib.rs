@@ -71,5 +71,6 @@ pub async fn fresh_store(clock: Arc<dyn Clock>, configure: impl FnOnce(&mut Stor
 }
 
 pub mod fixtures;
+pub mod mail_samples;
 pub mod schema;
 pub mod sim;

@@ -5,19 +5,19 @@ use std::sync::Arc;
 use autopilot_shared::alerts::mime::{decode_image, decode_part};
 use autopilot_shared::alerts::{AlertLedger, Alerts, Claim, SesMailer};
 use autopilot_shared::dispatch::ReviewRequestsProcessed;
-use autopilot_shared::domain::feedback::{DeadlineKind, StarClass};
+use autopilot_shared::domain::feedback::DeadlineKind;
 use autopilot_shared::domain::ratings::{Crossing, DailyBuckets, PositiveBaseline, StarCounts, ratings};
 use autopilot_shared::domain::triage::{Ground, Verdict};
 use autopilot_shared::domain::{
     AlertDelivery, DigestFrequency, DigestSchedule, EmailAddress, FulfillmentChannel, ManualClock, Marketplace,
-    OrderId, SellerAccount,
+    SellerAccount,
 };
 use autopilot_shared::feedback_events::{
-    DeadlineStatus, FeedbackDeadlineApproaching, FeedbackRef, FeedbackRemoved, NegativeFeedbackReceived,
-    RatingThresholdCrossed,
+    DeadlineStatus, FeedbackDeadlineApproaching, FeedbackRemoved, NegativeFeedbackReceived, RatingThresholdCrossed,
 };
 use autopilot_shared::store::{DynamoStore, RatingSnapshot, RatingStore, SellerDirectory};
 use autopilot_tests::fixtures::{at, seller};
+use autopilot_tests::mail_samples::feedback;
 use autopilot_tests::sim::aws_config;
 use autopilot_tests::{fresh_store, local_stack};
 use aws_lambda_events::event::eventbridge::EventBridgeEvent;
@@ -102,18 +102,6 @@ impl World {
                 recipients.contains(&to).then(|| (to.to_string(), m["raw_data"].as_str().unwrap_or("").to_string()))
             })
             .collect()
-    }
-}
-
-fn feedback(rating: u8, comment: &str) -> FeedbackRef {
-    FeedbackRef {
-        marketplace: Marketplace::Us,
-        order_id: OrderId::parse("113-4200001-9100037").unwrap(),
-        feedback_date: NaiveDate::from_ymd_opt(2026, 4, 5).unwrap(),
-        rating,
-        star_class: StarClass::of(rating),
-        comment: comment.into(),
-        response: None,
     }
 }
 

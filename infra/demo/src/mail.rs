@@ -1,14 +1,17 @@
-//! The demo's alerts stage: the feedback events on the bus reach the alerts function (a rule
-//! sends them to an SQS queue the demo reads, as EventBridge would invoke the Lambda); every
-//! mail sent through SES (moto) is also written to the output folder as .eml and .html.
+//! The demo's alerts stage: every event on the bus reaches the alerts function (a rule sends
+//! them to an SQS queue the demo reads, as EventBridge would invoke the Lambda), then the
+//! daily schedule fires for the digest. Every mail sent through SES (moto) is also written to
+//! the output folder as .eml, as .html (inline images included) and as a PNG rendered by
+//! headless Chromium at phone width.
 
 use std::path::Path;
 use std::sync::Arc;
 
-use autopilot_shared::alerts::{Alerts, SesMailer};
-use autopilot_shared::domain::ManualClock;
+use autopilot_shared::alerts::{Alerts, SentMail, SesMailer};
+use autopilot_shared::domain::{Clock, ManualClock};
 use autopilot_shared::store::DynamoStore;
 use aws_lambda_events::event::eventbridge::EventBridgeEvent;
+use chrono::{Duration, NaiveTime};
 
 use crate::scenario::{e, receive_all};
 
@@ -44,46 +47,85 @@ pub async fn tap_bus(aws: &aws_config::SdkConfig, bus: &str) -> Result<String, S
     Ok(url)
 }
 
-/// Hand every queued event to the alerts function; write each mail sent. Returns the files.
-pub async fn send_alerts(
+fn event(
+    detail_type: &str,
+    source: &str,
+    detail: serde_json::Value,
+) -> Result<EventBridgeEvent<serde_json::Value>, String> {
+    serde_json::from_value(serde_json::json!({
+        "version": "0", "id": "demo", "detail-type": detail_type, "source": source, "account": "123456789012",
+        "time": "2026-01-01T00:00:00Z", "region": "us-east-1", "resources": [], "detail": detail,
+    }))
+    .map_err(e("event"))
+}
+
+/// Hand every queued event to the alerts function, then fire the digest schedule the next
+/// morning. Returns the mails sent, in order.
+pub async fn run_alerts(
     aws: &aws_config::SdkConfig,
     store: &DynamoStore,
     clock: Arc<ManualClock>,
     queue_url: &str,
-    out: &Path,
-) -> Result<Vec<String>, String> {
+) -> Result<Vec<SentMail>, String> {
     let deps = Alerts {
         sellers: Arc::new(store.clone()),
         ledger: Arc::new(store.clone()),
         digest_log: Arc::new(store.clone()),
         ratings: Arc::new(store.clone()),
         mailer: Arc::new(SesMailer::new(aws)),
-        clock,
+        clock: clock.clone(),
         from: SENDER.into(),
     };
     let sqs = aws_sdk_sqs::Client::new(aws);
-    let dir = out.join("mail");
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).map_err(|err| format!("create {}: {err}", dir.display()))?;
-    let mut files = Vec::new();
+    let mut sent = Vec::new();
     for message in receive_all(&sqs, queue_url).await? {
         let event: EventBridgeEvent<serde_json::Value> =
             serde_json::from_str(message.body().unwrap_or("{}")).map_err(e("event"))?;
-        let handled = alerts::handle(&deps, event).await.map_err(e("alerts"))?;
-        let alerts::Handled::Alert(outcome) = handled else { continue };
-        for sent in outcome.sent {
-            let stem = format!(
-                "{:02}-{}-{}",
-                files.len() + 1,
-                sent.mail.kind,
-                sent.recipient.as_str().split('@').next().unwrap_or("to")
-            );
-            for (ext, bytes) in [("eml", sent.raw.as_slice()), ("html", sent.mail.html.as_bytes())] {
-                let path = dir.join(format!("{stem}.{ext}"));
-                std::fs::write(&path, bytes).map_err(|err| format!("write {}: {err}", path.display()))?;
-            }
-            files.push(format!("{stem}.eml  {}", sent.mail.subject));
+        if let alerts::Handled::Alert(outcome) = alerts::handle(&deps, event).await.map_err(e("alerts"))? {
+            sent.extend(outcome.sent);
         }
     }
-    Ok(files)
+    let tomorrow = clock.now().date_naive() + Duration::days(1);
+    clock.set(tomorrow.and_time(NaiveTime::from_hms_opt(7, 0, 0).unwrap_or_default()).and_utc());
+    let schedule = event(alerts::SCHEDULED_EVENT, "aws.events", serde_json::json!({}))?;
+    if let alerts::Handled::Digests(run) = alerts::handle(&deps, schedule).await.map_err(e("digests"))? {
+        sent.extend(run.sent);
+    }
+    Ok(sent)
+}
+
+/// Write each mail as .eml, .html and .png into `out/mail`; one line per mail for the output.
+pub fn write_mails(sent: &[SentMail], out: &Path) -> Result<Vec<String>, String> {
+    let dir = out.join("mail");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).map_err(|err| format!("create {}: {err}", dir.display()))?;
+    let chromium = mail_preview::Chromium::locate(&out.join("chromium-profiles"));
+    if let Err(err) = &chromium {
+        println!("   (no PNG renders: {err})");
+    }
+    let mut lines = Vec::new();
+    for (n, mail) in sent.iter().enumerate() {
+        let stem =
+            format!("{:02}-{}-{}", n + 1, mail.mail.kind, mail.recipient.as_str().split('@').next().unwrap_or("to"));
+        let eml = dir.join(format!("{stem}.eml"));
+        std::fs::write(&eml, &mail.raw).map_err(|err| format!("write {}: {err}", eml.display()))?;
+        let rendered = match &chromium {
+            Ok(chromium) => match mail_preview::preview(chromium, &mail.mail, &dir, &stem) {
+                Ok(shown) if shown.layout.overflowing.is_empty() && shown.layout.broken_images == 0 => {
+                    format!(".html .png ({}x{} px)", shown.stats.width, shown.stats.height)
+                }
+                Ok(shown) => format!(".html .png LAYOUT PROBLEM: {:?}", shown.layout),
+                Err(err) => format!("(render failed: {err})"),
+            },
+            Err(_) => {
+                let html = dir.join(format!("{stem}.html"));
+                std::fs::write(&html, mail_preview::browser_html(&mail.mail))
+                    .map_err(|err| format!("write {}: {err}", html.display()))?;
+                ".html".into()
+            }
+        };
+        lines.push(format!("{stem}.eml {rendered}\n        {}", mail.mail.subject));
+    }
+    let _ = std::fs::remove_dir_all(out.join("chromium-profiles"));
+    Ok(lines)
 }

@@ -8,7 +8,8 @@ use std::time::Duration as StdDuration;
 
 use autopilot_shared::capture::{OrderRecorder, SyncSettings};
 use autopilot_shared::domain::{
-    Clock, EmailAddress, Marketplace, OrderId, ReviewRequest, ReviewRequestPolicy, SellerAccount, SellerId,
+    Clock, DigestFrequency, DigestSchedule, EmailAddress, Marketplace, OrderId, ReviewRequest, ReviewRequestPolicy,
+    SellerAccount, SellerId,
 };
 use autopilot_shared::spapi::{ApiOrder, SecretsManagerCredentials, SpApi, SpApiConfig, UsagePlans};
 use autopilot_shared::store::{DynamoStore, OrderRepository, SellerDirectory, StoreConfig};
@@ -68,7 +69,8 @@ fn demo_seller() -> Result<SellerAccount, String> {
         marketplaces,
         alert_recipients: vec![EmailAddress::parse("owner@demo-outdoor.example").map_err(e("e-mail"))?],
         alert_delivery: Default::default(),
-        digest: Default::default(),
+        // a daily digest, so the demo's last morning has one (the default is weekly)
+        digest: DigestSchedule { frequency: DigestFrequency::Daily, weekday: chrono::Weekday::Mon },
         credentials_secret: format!("feedback-autopilot/sellers/{SELLER}"),
         feedback: Default::default(),
     })
@@ -261,6 +263,8 @@ pub async fn run(dynamodb_endpoint: &str, aws_endpoint: &str, table: &str, out: 
     let events = aws_sdk_eventbridge::Client::new(&aws);
     let bus = "feedback-autopilot-demo";
     let _ = events.create_event_bus().name(bus).send().await;
+    // the alerts function listens on the bus from here on (its events are handled at the end)
+    let alert_queue = crate::mail::tap_bus(&aws, bus).await?;
     let deps = solicit::Deps {
         orders: Arc::new(store.clone()),
         due: Arc::new(store.clone()),
@@ -299,8 +303,7 @@ pub async fn run(dynamodb_endpoint: &str, aws_endpoint: &str, table: &str, out: 
 
     print_orders(&store, &seller, &format!("Orders at {}", clock.now().format("%Y-%m-%d %H:%M"))).await?;
 
-    // -- feedback: reports, triage, ratings, reminders, removals; alerts read the bus
-    let alert_queue = crate::mail::tap_bus(&aws, bus).await?;
+    // -- feedback: reports, triage, ratings, reminders, removals
     let report_queue = "feedback-autopilot-demo-report-events";
     let report_queue_url = sqs
         .create_queue()
@@ -324,14 +327,15 @@ pub async fn run(dynamodb_endpoint: &str, aws_endpoint: &str, table: &str, out: 
     .run(&report_queue_arn, &report_queue_url)
     .await?;
 
-    let files = crate::mail::send_alerts(&aws, &store, clock.clone(), &alert_queue, out).await?;
+    let sent = crate::mail::run_alerts(&aws, &store, clock.clone(), &alert_queue).await?;
     println!(
-        "\n== Seller e-mails sent through SES (moto) by the alerts function: {} (each at most once per recipient), written to {}:",
-        files.len(),
+        "\n== Seller e-mails sent through SES (moto) by the alerts function: {} (each at most once per recipient; the digest on {}), written to {} as .eml, .html and a phone-width PNG:",
+        sent.len(),
+        clock.now().format("%Y-%m-%d %H:%M"),
         out.join("mail").display()
     );
-    for file in &files {
-        println!("   {file}");
+    for line in crate::mail::write_mails(&sent, out)? {
+        println!("   {line}");
     }
     Ok(())
 }

@@ -297,11 +297,20 @@ pub fn digest_mail(seller: &SellerAccount, period: &DigestPeriod, digest: &Diges
     if !digest.negatives.is_empty() || !digest.reminders.is_empty() {
         let mut inner = String::new();
         text.push_str("\nNeeds your attention:\n");
+        // Days left count from the digest's day, not from when the event was made.
+        let today = period.to;
+        let left = |date: NaiveDate| match (date - today).num_days() {
+            n if n < 0 => "passed".to_string(),
+            n => days(n),
+        };
         for e in &digest.negatives {
             let f = &e.feedback;
-            let next = e.deadlines.iter().min_by_key(|d| d.date);
-            let deadline = next
-                .map_or(String::new(), |d| format!(" {}: {} ({}).", deadline_text(d.kind), d.date, days(d.days_left)));
+            let next = e.deadlines.iter().filter(|d| d.date >= today).min_by_key(|d| d.date);
+            let deadline = match next {
+                Some(d) => format!(" {}: {} ({}).", deadline_text(d.kind), d.date, left(d.date)),
+                None if e.deadlines.is_empty() => String::new(),
+                None => " Its deadlines have passed.".into(),
+            };
             let _ = writeln!(
                 text,
                 "- New {}-star feedback, order {} ({}), {}: \"{}\". {}{deadline}",
@@ -335,12 +344,12 @@ pub fn digest_mail(seller: &SellerAccount, period: &DigestPeriod, digest: &Diges
                 f.order_id,
                 f.marketplace.code(),
                 d.date,
-                days(d.days_left)
+                left(d.date)
             );
             let _ = writeln!(text, "- {line}");
             let _ = write!(
                 inner,
-                "<div style=\"padding:8px 0;border-bottom:1px solid #e5e7eb;font-size:15px;\">&#9200; {}</div>",
+                "<div style=\"padding:8px 0;border-bottom:1px solid #e5e7eb;font-size:15px;\"><strong>Reminder:</strong> {}</div>",
                 escape(&line)
             );
         }
@@ -568,5 +577,26 @@ mod tests {
         assert!(mail.subject.contains("daily") && mail.subject.ends_with("2026-11-22"), "{}", mail.subject);
         assert!(mail.text.contains("- 365 days: 97.0 % -> 95.0 %"), "{}", mail.text);
         assert!(mail.html.contains("also got a mail"), "instant sellers are told");
+    }
+
+    #[test]
+    fn days_left_count_from_the_digest_day() {
+        use crate::domain::feedback::DeadlineKind;
+        use crate::feedback_events::DeadlineStatus;
+        let period = DigestPeriod::ending(day(23), 7);
+        let mut event = negative("n", "late");
+        if let AlertEvent::Negative(e) = &mut event {
+            // made on 2026-11-17 with 20 and 50 days left; the first has 14 left on the 23rd
+            e.deadlines = vec![
+                DeadlineStatus { kind: DeadlineKind::BuyerRemoval, date: day(7) + Duration::days(30), days_left: 20 },
+                DeadlineStatus { kind: DeadlineKind::RemovalRequest, date: day(7) + Duration::days(60), days_left: 50 },
+            ];
+        }
+        let digest = Digest::collect(&period, &[entry(&event, at(17, 9))], vec![]);
+        let mail = digest_mail(&seller("Demo"), &period, &digest);
+        assert!(mail.text.contains("Last day the buyer can remove it: 2026-12-07 (14 days left)"), "{}", mail.text);
+        let old = DigestPeriod::ending(NaiveDate::from_ymd_opt(2027, 1, 20).unwrap(), 70);
+        let digest = Digest::collect(&old, &[entry(&event, at(17, 9))], vec![]);
+        assert!(digest_mail(&seller("Demo"), &old, &digest).text.contains("Its deadlines have passed."));
     }
 }

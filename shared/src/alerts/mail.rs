@@ -364,7 +364,7 @@ pub(super) fn ratings_table(r: &Ratings) -> (String, String) {
     let rows = [("30 days", &r.days_30), ("90 days", &r.days_90), ("365 days", &r.days_365), ("Lifetime", &r.lifetime)];
     let mut text = String::new();
     let mut table = String::from(
-        "<table role=\"presentation\" style=\"width:100%;border-collapse:collapse;font-size:15px;\"><tr><th style=\"text-align:left;\">Window</th><th style=\"text-align:right;\">Negative</th><th style=\"text-align:right;\">Neutral</th><th style=\"text-align:right;\">Positive share</th></tr>",
+        "<table role=\"presentation\" style=\"width:100%;border-collapse:collapse;font-size:15px;\"><tr><th style=\"text-align:left;padding:4px 0;\">Window</th><th style=\"text-align:right;padding:4px 0 4px 8px;\">Negative</th><th style=\"text-align:right;padding:4px 0 4px 8px;\">Neutral</th><th style=\"text-align:right;padding:4px 0 4px 8px;\">Positive share</th></tr>",
     );
     for (name, w) in rows {
         let share = w.positive_share.map_or("n/a".to_string(), |s| format!("{:.1} %", s * 100.0));
