@@ -372,3 +372,45 @@ async fn a_claim_held_by_a_live_sender_is_in_flight_and_a_dead_ones_is_taken_ove
     w.store.release_alert(seller, "e2", to).await.unwrap();
     assert_eq!(w.store.claim_alert(seller, "e2", to).await.unwrap(), Claim::Claimed);
 }
+
+/// SES through moto, but the first send to `fail_to` fails (as an SES outage would).
+struct FlakyMailer {
+    inner: SesMailer,
+    fail_to: String,
+    failures_left: std::sync::atomic::AtomicU32,
+}
+
+#[async_trait::async_trait]
+impl autopilot_shared::alerts::Mailer for FlakyMailer {
+    async fn send(&self, from: &str, to: &EmailAddress, raw: &[u8]) -> Result<(), String> {
+        use std::sync::atomic::Ordering;
+        if to.as_str() == self.fail_to
+            && self.failures_left.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1)).is_ok()
+        {
+            return Err("Throttling: Maximum sending rate exceeded".into());
+        }
+        self.inner.send(from, to, raw).await
+    }
+}
+
+#[tokio::test]
+async fn a_failed_send_fails_the_event_and_its_retry_mails_only_the_missing_recipient() {
+    let mut w = World::new().await;
+    let flaky = w.seller.alert_recipients[1].to_string();
+    w.deps.mailer = Arc::new(FlakyMailer {
+        inner: SesMailer::new(&aws_config().await),
+        fail_to: flaky.clone(),
+        failures_left: 1.into(),
+    });
+    let event = autopilot_shared::alerts::AlertEvent::Negative(negative(&w));
+    let err = w.deps.handle(&event).await.expect_err("the failed send fails the invocation");
+    assert!(err.to_string().contains(&flaky) && err.to_string().contains("Throttling"), "{err}");
+    assert_eq!(w.sent().await.len(), 1, "the other recipient was mailed");
+    // Lambda's retry: only the recipient that was missed
+    let retry = w.deps.handle(&event).await.expect("the retry succeeds");
+    assert_eq!((retry.sent.len(), retry.already_sent), (1, 1));
+    assert_eq!(retry.sent[0].recipient.as_str(), flaky);
+    let sent = w.sent().await;
+    assert_eq!(sent.len(), 2, "each recipient exactly once");
+    assert_ne!(sent[0].0, sent[1].0);
+}
