@@ -8,11 +8,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, ConsumedCapacity, GlobalSecondaryIndex, KeySchemaElement,
-    KeyType as SdkKeyType, Projection as SdkProjection, ProjectionType, ReturnConsumedCapacity, ScalarAttributeType,
-    TimeToLiveSpecification,
+    KeyType as SdkKeyType, Projection as SdkProjection, ProjectionType, ReturnConsumedCapacity,
+    ReturnValuesOnConditionCheckFailure, ScalarAttributeType, TimeToLiveSpecification,
 };
 use chrono::{DateTime, Duration, Utc};
 use serde::de::DeserializeOwned;
@@ -795,8 +796,9 @@ impl OrderVolume for DynamoStore {
 
 /// How long an alert ledger entry is kept: longer than EventBridge retries or redelivers.
 const ALERT_LEDGER_RETENTION: Duration = Duration::days(30);
-/// How long a claim to send holds. Longer than the alerts function's timeout: when it runs
-/// out, the invocation that claimed is certainly over, and a retry may send.
+/// How long a claim to send holds: longer than one send may take (`SesMailer` gives up after
+/// `SEND_TIMEOUT`), so a live holder never loses it; short enough that Lambda's first retry, a
+/// minute after a failed invocation, finds a dead holder's claim run out.
 const ALERT_SEND_LEASE: Duration = Duration::seconds(60);
 /// How long digest entries are kept: a weekly digest and its look-back day, with margin.
 const DIGEST_LOG_RETENTION: Duration = Duration::days(40);
@@ -852,6 +854,8 @@ impl crate::alerts::AlertLedger for DynamoStore {
             .expression_attribute_names("#lease", "lease_until")
             .expression_attribute_values(":sending", s("sending"))
             .expression_attribute_values(":now", AttributeValue::N(now.timestamp().to_string()))
+            // A refused claim says what it found, without a second read.
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .send()
             .await;
@@ -862,8 +866,11 @@ impl crate::alerts::AlertLedger for DynamoStore {
             }
             Err(err) if is_conditional_failure(&err) => {
                 self.meter.failed_conditional_writes.fetch_add(1, Ordering::Relaxed);
-                let existing = self.get_consistent(item.pk, item.sk).await?;
-                let state = existing.as_ref().and_then(|i| i.get("state")).and_then(|v| v.as_s().ok());
+                let existing = match err.as_service_error() {
+                    Some(PutItemError::ConditionalCheckFailedException(failed)) => failed.item(),
+                    _ => None,
+                };
+                let state = existing.and_then(|i| i.get("state")).and_then(|v| v.as_s().ok());
                 // An entry without a state is from before the lease existed: it was sent.
                 Ok(if state.map(String::as_str) == Some("sending") { Claim::InFlight } else { Claim::AlreadySent })
             }
