@@ -59,6 +59,11 @@ impl DigestPeriod {
         self.start() - Duration::days(1)
     }
 
+    /// The first day the trend chart shows: `TREND_DAYS` days ending on the digest's day.
+    pub fn trend_start(&self) -> NaiveDate {
+        self.to - Duration::days(TREND_DAYS - 1)
+    }
+
     fn label(&self) -> String {
         let last = self.to - Duration::days(1);
         if self.from == last { self.from.to_string() } else { format!("{} to {last}", self.from) }
@@ -107,12 +112,12 @@ impl Digest {
     /// The digest of `period` from the log `entries` (read from
     /// [`DigestPeriod::look_back_start`]), each event counted once.
     pub fn collect(period: &DigestPeriod, entries: &[DigestEntry], ratings: Vec<RatingHistory>) -> Self {
-        let start = period.start();
+        let (start, end) = (period.start(), period.end());
         let earlier: BTreeSet<&str> =
             entries.iter().filter(|e| e.received_at < start).map(|e| e.event_id.as_str()).collect();
         let mut seen = BTreeSet::new();
         let mut digest = Digest { ratings, ..Digest::default() };
-        for entry in entries.iter().filter(|e| e.received_at >= start && e.received_at < period.end()) {
+        for entry in entries.iter().filter(|e| e.received_at >= start && e.received_at < end) {
             if earlier.contains(entry.event_id.as_str()) || !seen.insert(entry.event_id.as_str()) {
                 continue;
             }
@@ -182,9 +187,8 @@ fn format_value(metric: TrendMetric, value: Option<f64>) -> String {
     }
 }
 
-/// One series per window over the `TREND_DAYS` days ending `today`, a value per day.
-fn trend_series(history: &RatingHistory, metric: TrendMetric, today: NaiveDate) -> Vec<Series> {
-    let first = today - Duration::days(TREND_DAYS - 1);
+/// One series per window over the `TREND_DAYS` days from `first`, a value per day.
+fn trend_series(history: &RatingHistory, metric: TrendMetric, first: NaiveDate) -> Vec<Series> {
     let by_day: BTreeMap<NaiveDate, &RatingSnapshot> = history.snapshots.iter().map(|s| (s.ratings.as_of, s)).collect();
     WINDOW_COLORS
         .iter()
@@ -203,7 +207,7 @@ fn content_id(marketplace: Marketplace) -> String {
 }
 
 /// The ratings section of one marketplace: the table, the chart and its legend in HTML.
-fn ratings_part(history: &RatingHistory, today: NaiveDate, images: &mut Vec<InlineImage>) -> (String, String) {
+fn ratings_part(history: &RatingHistory, period: &DigestPeriod, images: &mut Vec<InlineImage>) -> (String, String) {
     let Some(current) = history.snapshots.last() else {
         return (String::new(), String::new());
     };
@@ -226,8 +230,9 @@ fn ratings_part(history: &RatingHistory, today: NaiveDate, images: &mut Vec<Inli
     }
     let metric =
         if windows(current)[2].positive_share.is_some() { TrendMetric::PositiveShare } else { TrendMetric::Negatives };
-    let series = trend_series(history, metric, today);
-    let oldest = history.snapshots.iter().find(|s| s.ratings.as_of >= today - Duration::days(TREND_DAYS - 1));
+    let first = period.trend_start();
+    let series = trend_series(history, metric, first);
+    let oldest = history.snapshots.iter().find(|s| s.ratings.as_of >= first);
     let what = match metric {
         TrendMetric::PositiveShare => "Positive share",
         TrendMetric::Negatives => "Negative feedback",
@@ -426,7 +431,7 @@ pub fn digest_mail(seller: &SellerAccount, period: &DigestPeriod, digest: &Diges
     let mut images = Vec::new();
     let mut ratings_html = String::new();
     for history in &digest.ratings {
-        let (t, h) = ratings_part(history, period.to, &mut images);
+        let (t, h) = ratings_part(history, period, &mut images);
         text.push_str(&t);
         ratings_html.push_str(&h);
     }

@@ -19,7 +19,7 @@ use async_trait::async_trait;
 use aws_sdk_sesv2::error::DisplayErrorContext;
 use aws_sdk_sesv2::primitives::Blob;
 use aws_sdk_sesv2::types::{EmailContent, RawMessage};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -32,7 +32,7 @@ use crate::feedback_events::{
     NEGATIVE_FEEDBACK_RECEIVED, NegativeFeedbackReceived, RATING_THRESHOLD_CROSSED, RatingThresholdCrossed,
 };
 use crate::store::{RatingStore, SellerDirectory, StoreError};
-use digest::{Digest, DigestPeriod, RatingHistory, TREND_DAYS};
+use digest::{Digest, DigestPeriod, RatingHistory};
 use mail::Mail;
 
 #[derive(Debug, Error)]
@@ -393,38 +393,27 @@ impl Alerts {
         seller: &SellerAccount,
         period: &DigestPeriod,
     ) -> Result<Option<AlertOutcome>, AlertError> {
-        let Some((digest_mail, _)) = self.digest(seller, period).await? else {
+        let Some(digest) = self.digest(seller, period).await? else {
             return Ok(None);
         };
         let event_id = format!("digest:{}:{}", period.from, period.to);
-        self.deliver(seller, &event_id, &digest_mail).await.map(Some)
+        self.deliver(seller, &event_id, &digest::digest_mail(seller, period, &digest)).await.map(Some)
     }
 
-    /// The seller's digest of `period` and its mail, without sending; `None` when empty.
-    pub async fn digest(
-        &self,
-        seller: &SellerAccount,
-        period: &DigestPeriod,
-    ) -> Result<Option<(Mail, Digest)>, AlertError> {
+    /// The seller's digest of `period` from the digest log and the rating snapshots; `None`
+    /// when there is nothing to tell.
+    pub async fn digest(&self, seller: &SellerAccount, period: &DigestPeriod) -> Result<Option<Digest>, AlertError> {
         let entries = self.digest_log.digest_entries(&seller.seller_id, period.look_back_start(), period.end()).await?;
         let mut ratings = Vec::new();
         for marketplace in &seller.marketplaces {
             let snapshots = self
                 .ratings
-                .snapshots_between(
-                    &seller.seller_id,
-                    *marketplace,
-                    period.to - Duration::days(TREND_DAYS - 1),
-                    period.to,
-                )
+                .snapshots_between(&seller.seller_id, *marketplace, period.trend_start(), period.to)
                 .await?;
             ratings.push(RatingHistory { marketplace: *marketplace, snapshots });
         }
         let digest = Digest::collect(period, &entries, ratings);
-        if digest.is_empty() {
-            return Ok(None);
-        }
-        Ok(Some((digest::digest_mail(seller, period, &digest), digest)))
+        Ok((!digest.is_empty()).then_some(digest))
     }
 }
 
