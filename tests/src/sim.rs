@@ -216,21 +216,7 @@ impl EventTap {
 
 /// Every message waiting in an SQS queue, deleted as it is read.
 pub async fn receive_all(sqs: &aws_sdk_sqs::Client, queue_url: &str) -> Vec<aws_sdk_sqs::types::Message> {
-    let mut all = Vec::new();
-    loop {
-        let received =
-            sqs.receive_message().queue_url(queue_url).max_number_of_messages(10).send().await.expect("receive");
-        let messages = received.messages.unwrap_or_default();
-        if messages.is_empty() {
-            return all;
-        }
-        for message in messages {
-            if let Some(handle) = message.receipt_handle() {
-                let _ = sqs.delete_message().queue_url(queue_url).receipt_handle(handle).send().await;
-            }
-            all.push(message);
-        }
-    }
+    spapi_sim::queues::drain_queue(sqs, queue_url).await.expect("drain the queue")
 }
 
 /// The ARN of an SQS queue, as destinations and rule targets name it.

@@ -14,6 +14,7 @@ use autopilot_tests::sim::{EventTap, SimHarness, aws_config, deadline_in, queue_
 use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
 use chrono::{Duration, NaiveDate};
 use serde_json::Value;
+use spapi_sim::queues::lambda_batch;
 use spapi_sim::{DeliveryOptions, FeedbackRow};
 
 struct World {
@@ -97,18 +98,7 @@ impl World {
     async fn deliver_reports(&self, options: DeliveryOptions) -> Vec<String> {
         self.h.simulator().advance(Duration::minutes(2));
         self.h.simulator().deliver_notifications(&options).await.unwrap();
-        let records = receive_all(&self.sqs, &self.report_queue)
-            .await
-            .into_iter()
-            .map(|m| {
-                let mut record = SqsMessage::default();
-                record.message_id = m.message_id;
-                record.body = m.body;
-                record
-            })
-            .collect();
-        let mut event = SqsEvent::default();
-        event.records = records;
+        let event = lambda_batch(receive_all(&self.sqs, &self.report_queue).await);
         let deps = self.deps().await;
         let out = feedback_sync::handle(&deps, "notified", serde_json::to_value(event).unwrap(), deadline_in(30.0))
             .await

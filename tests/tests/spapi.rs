@@ -7,7 +7,7 @@ use autopilot_shared::domain::{Marketplace, OrderId, Region};
 use autopilot_shared::spapi::model::{CreateReportSpecification, ProcessingStatus};
 use autopilot_shared::spapi::{ForbiddenKind, Operation, OrdersQuery, SpApiError, UsagePlan, UsagePlans};
 use autopilot_tests::fixtures::at;
-use autopilot_tests::sim::{aws_config, deadline_in, sim_harness, sim_order};
+use autopilot_tests::sim::{aws_config, deadline_in, receive_all, sim_harness, sim_order};
 use chrono::{Duration as Span, NaiveDate};
 use spapi_sim::{DeliveryOptions, Faults, FeedbackRow, ReportTiming};
 use tokio::time::Instant;
@@ -345,13 +345,8 @@ async fn order_change_notifications_reach_the_subscribed_queue_with_duplicates()
     assert_eq!(report.sent, 12);
     assert_eq!(sim.pending_notifications(), 0);
 
-    let mut bodies = Vec::new();
-    while bodies.len() < 12 {
-        let received = sqs.receive_message().queue_url(&queue_url).max_number_of_messages(10).send().await.unwrap();
-        let messages = received.messages.unwrap_or_default();
-        assert!(!messages.is_empty(), "only {} of 12 notifications arrived", bodies.len());
-        bodies.extend(messages.into_iter().filter_map(|m| m.body));
-    }
+    let bodies: Vec<String> = receive_all(&sqs, &queue_url).await.into_iter().filter_map(|m| m.body).collect();
+    assert_eq!(bodies.len(), 12, "every notification arrived, once each as delivered");
     let notification: serde_json::Value = serde_json::from_str(&bodies[0]).unwrap();
     assert_eq!(notification["NotificationType"], "ORDER_CHANGE");
     assert_eq!(notification["Payload"]["OrderChangeNotification"]["SellerId"], h.seller.seller_id.as_str());

@@ -9,11 +9,12 @@ use autopilot_shared::domain::{Clock, ManualClock, Marketplace, SellerAccount};
 use autopilot_shared::feedback_sync::{FeedbackSync, SyncSettings, SyncSummary};
 use autopilot_shared::spapi::SpApi;
 use autopilot_shared::store::{DynamoStore, FeedbackStore, RatingStore};
-use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
+
 use chrono::Duration;
+use spapi_sim::queues::{drain_queue, lambda_batch};
 use spapi_sim::{DeliveryOptions, FeedbackRow, Simulator};
 
-use crate::scenario::{deadline, demo_order_id, e, receive_all};
+use crate::scenario::{deadline, demo_order_id, e};
 
 /// The feedback buyers leave on the demo's orders: (order n, days ago, stars, comment).
 const FEEDBACK: &[(u32, i64, u8, &str)] = &[
@@ -58,19 +59,8 @@ impl FeedbackStage<'_> {
     async fn notified(&self, sqs: &aws_sdk_sqs::Client, queue_url: &str) -> Result<(usize, usize), String> {
         self.clock.advance(Duration::minutes(2));
         self.sim.deliver_notifications(&DeliveryOptions::default()).await.map_err(e("deliver notifications"))?;
-        let records: Vec<SqsMessage> = receive_all(sqs, queue_url)
-            .await?
-            .into_iter()
-            .map(|m| {
-                let mut record = SqsMessage::default();
-                record.message_id = m.message_id;
-                record.body = m.body;
-                record
-            })
-            .collect();
-        let count = records.len();
-        let mut event = SqsEvent::default();
-        event.records = records;
+        let event = lambda_batch(drain_queue(sqs, queue_url).await?);
+        let count = event.records.len();
         let deps = self.deps();
         let batch = serde_json::to_value(event).map_err(e("SQS event"))?;
         let out =

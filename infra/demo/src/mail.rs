@@ -13,7 +13,7 @@ use autopilot_shared::store::DynamoStore;
 use aws_lambda_events::event::eventbridge::EventBridgeEvent;
 use chrono::{Duration, NaiveTime};
 
-use crate::scenario::{e, receive_all};
+use crate::scenario::e;
 
 pub const SENDER: &str = "alerts@demo-outdoor.example";
 
@@ -78,7 +78,7 @@ pub async fn run_alerts(
     };
     let sqs = aws_sdk_sqs::Client::new(aws);
     let mut sent = Vec::new();
-    for message in receive_all(&sqs, queue_url).await? {
+    for message in spapi_sim::queues::drain_queue(&sqs, queue_url).await? {
         let event: EventBridgeEvent<serde_json::Value> =
             serde_json::from_str(message.body().unwrap_or("{}")).map_err(e("event"))?;
         if let alerts::Handled::Alert(outcome) = alerts::handle(&deps, event).await.map_err(e("alerts"))? {

@@ -29,29 +29,6 @@ pub(crate) fn e<E: std::fmt::Display>(context: &'static str) -> impl Fn(E) -> St
     move |err| format!("{context}: {err}")
 }
 
-/// Every message waiting in an SQS queue, deleted as it is read (the demo hands each to its
-/// function once, as Lambda's event source would).
-pub(crate) async fn receive_all(
-    sqs: &aws_sdk_sqs::Client,
-    queue_url: &str,
-) -> Result<Vec<aws_sdk_sqs::types::Message>, String> {
-    let mut all = Vec::new();
-    loop {
-        let received =
-            sqs.receive_message().queue_url(queue_url).max_number_of_messages(10).send().await.map_err(e("receive"))?;
-        let messages = received.messages.unwrap_or_default();
-        if messages.is_empty() {
-            return Ok(all);
-        }
-        for message in messages {
-            if let Some(handle) = message.receipt_handle() {
-                sqs.delete_message().queue_url(queue_url).receipt_handle(handle).send().await.map_err(e("delete"))?;
-            }
-            all.push(message);
-        }
-    }
-}
-
 pub(crate) fn deadline(seconds: u64) -> Instant {
     Instant::now() + StdDuration::from_secs(seconds)
 }
@@ -225,7 +202,7 @@ pub async fn run(dynamodb_endpoint: &str, aws_endpoint: &str, table: &str, out: 
     // -- order-events: the Lambda's work, batch by batch
     let recorder = OrderRecorder::new(Arc::new(store.clone()), Arc::new(store.clone()));
     let mut tally: BTreeMap<String, u32> = BTreeMap::new();
-    for message in receive_all(&sqs, &queue_url).await? {
+    for message in spapi_sim::queues::drain_queue(&sqs, &queue_url).await? {
         let outcome = order_events::handle_message(&recorder, message.body()).await;
         let key = match outcome {
             Ok(MessageOutcome::Recorded(outcome)) => outcome.name().to_string(),

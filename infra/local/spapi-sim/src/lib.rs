@@ -12,6 +12,7 @@
 
 mod feedback;
 mod http;
+pub mod queues;
 mod state;
 
 use std::net::SocketAddr;
