@@ -803,6 +803,19 @@ const ALERT_SEND_LEASE: Duration = Duration::seconds(60);
 /// How long digest entries are kept: a weekly digest and its look-back day, with margin.
 const DIGEST_LOG_RETENTION: Duration = Duration::days(40);
 
+/// The key of the ledger entry for mailing `event_id` to `recipient`.
+fn ledger_key(
+    seller: &SellerId,
+    event_id: &str,
+    recipient: &crate::domain::EmailAddress,
+) -> std::collections::HashMap<String, AttributeValue> {
+    [
+        (schema::PARTITION_KEY.to_string(), s(keys::alerts_partition(seller))),
+        (schema::SORT_KEY.to_string(), s(keys::alert_sort_key(event_id, recipient.as_str()))),
+    ]
+    .into()
+}
+
 #[derive(Serialize, Deserialize)]
 struct DigestItem {
     pk: String,
@@ -888,8 +901,7 @@ impl crate::alerts::AlertLedger for DynamoStore {
             .client
             .update_item()
             .table_name(&self.config.table_name)
-            .key(schema::PARTITION_KEY, s(keys::alerts_partition(seller)))
-            .key(schema::SORT_KEY, s(keys::alert_sort_key(event_id, recipient.as_str())))
+            .set_key(Some(ledger_key(seller, event_id, recipient)))
             .update_expression("SET #state = :sent, sent_at = :at REMOVE lease_until")
             .expression_attribute_names("#state", "state")
             .expression_attribute_values(":sent", s("sent"))
@@ -912,8 +924,7 @@ impl crate::alerts::AlertLedger for DynamoStore {
             .client
             .delete_item()
             .table_name(&self.config.table_name)
-            .key(schema::PARTITION_KEY, s(keys::alerts_partition(seller)))
-            .key(schema::SORT_KEY, s(keys::alert_sort_key(event_id, recipient.as_str())))
+            .set_key(Some(ledger_key(seller, event_id, recipient)))
             .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .send()
             .await
