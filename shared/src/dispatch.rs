@@ -1,9 +1,17 @@
 //! Review-request dispatch: find due orders through the due index, claim each with a
 //! conditional write and a lease, decide (pure domain rule), act on Amazon, record the outcome.
 //!
+//! Amazon decides: a due order is first checked with getSolicitationActionsForOrder, and the
+//! request is sent only when Amazon offers it. Not offered yet (an FBA order whose window Amazon
+//! has not opened, a revised estimate): asked again on the seller's cadence until the cutoff,
+//! then expired with a reason. So every order ends in a final state, and the calls an order
+//! costs are bounded (see `AskingPolicy::max_questions_per_order`).
+//!
 //! At most once, always: a request is sent only by the holder of a fresh claim, and recorded
-//! as sent right after. If the process dies in between, the lease expires, another run claims
-//! the order, and Amazon's 403 "already requested" answer records it as sent earlier.
+//! as sent right after. If the process dies in between, the lease expires and another run
+//! claims the order; Amazon no longer offers the action, so the new holder, knowing it took
+//! over an abandoned claim, sends once to read Amazon's 403: "already requested" records the
+//! order as sent earlier.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -13,8 +21,10 @@ use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 
+use crate::domain::dispatch::needs_date_lookup;
 use crate::domain::{
-    Clock, Decision, Order, OrderId, ReviewRequest, SellerAccount, SellerId, SkipReason, SolicitationWindow, decide,
+    Clock, Decision, ExpiryReason, Order, OrderId, ReviewRequest, SellerAccount, SellerId, SkipReason, TransitionError,
+    decide,
 };
 use crate::events::{DomainEvent, EventPublisher};
 use crate::spapi::{ForbiddenKind, SellerApi, SpApi, SpApiError};
@@ -31,8 +41,6 @@ pub struct DispatchSettings {
     pub concurrent_sellers: usize,
     /// When to try again after a failure that is not transient (e.g. revoked authorization).
     pub retry_after_failure: Duration,
-    /// When to ask getOrder again when Amazon has no delivery estimate yet.
-    pub refetch_dates_after: Duration,
 }
 
 impl Default for DispatchSettings {
@@ -42,7 +50,6 @@ impl Default for DispatchSettings {
             max_per_seller: 600,
             concurrent_sellers: 8,
             retry_after_failure: Duration::hours(1),
-            refetch_dates_after: Duration::days(1),
         }
     }
 }
@@ -54,7 +61,9 @@ pub enum Outcome {
     /// Amazon already had a request for the order (sent before a crash, or by another tool).
     SentEarlier,
     Skipped(SkipReason),
-    Expired,
+    Expired(ExpiryReason),
+    /// Amazon did not offer the request (yet): asked again at the next question time.
+    NotOffered,
     /// Not yet, or interrupted by the deadline: pending again.
     Rescheduled,
     /// Amazon or the network failed; pending again for a later run.
@@ -103,12 +112,16 @@ pub struct DispatchSummary {
     pub sent_earlier: u32,
     pub skipped: BTreeMap<String, u32>,
     pub expired: u32,
+    /// Due orders Amazon did not offer the request for yet (asked again later).
+    pub not_offered: u32,
     pub rescheduled: u32,
     pub failed: u32,
     pub not_claimed: u32,
     /// Due orders not reached before the deadline (still pending).
     pub left_for_next_run: u32,
     pub delivery_dates_fetched: u32,
+    /// getSolicitationActionsForOrder answers received.
+    pub questions_asked: u32,
 }
 
 impl DispatchSummary {
@@ -117,7 +130,8 @@ impl DispatchSummary {
             Outcome::Sent => self.sent += 1,
             Outcome::SentEarlier => self.sent_earlier += 1,
             Outcome::Skipped(reason) => *self.skipped.entry(reason.code().to_string()).or_default() += 1,
-            Outcome::Expired => self.expired += 1,
+            Outcome::Expired(_) => self.expired += 1,
+            Outcome::NotOffered => self.not_offered += 1,
             Outcome::Rescheduled => self.rescheduled += 1,
             Outcome::Failed => self.failed += 1,
             Outcome::NotClaimed => self.not_claimed += 1,
@@ -132,11 +146,13 @@ impl DispatchSummary {
             *self.skipped.entry(reason).or_default() += n;
         }
         self.expired += other.expired;
+        self.not_offered += other.not_offered;
         self.rescheduled += other.rescheduled;
         self.failed += other.failed;
         self.not_claimed += other.not_claimed;
         self.left_for_next_run += other.left_for_next_run;
         self.delivery_dates_fetched += other.delivery_dates_fetched;
+        self.questions_asked += other.questions_asked;
     }
 }
 
@@ -229,13 +245,17 @@ impl Dispatcher {
         let Ok(claim) = read.value.review_request.claim(id, now, self.settings.lease) else {
             return Ok(Outcome::NotClaimed);
         };
+        // Taking over a claim whose holder's lease ran out: that holder may have sent the
+        // request and died before recording it.
+        let took_over =
+            matches!(&read.value.review_request, ReviewRequest::Claimed { claimed_by, .. } if claimed_by != id);
         let mut order = read.value;
         order.review_request = claim;
         let version = match self.orders.put_order(&order, Expect::Version(read.version)).await? {
             PutOutcome::Written { version } => version,
             PutOutcome::Conflict => return Ok(Outcome::NotClaimed),
         };
-        let (next, outcome) = self.act(id, seller, &mut order, deadline, summary).await;
+        let (next, outcome) = self.act(id, seller, &mut order, took_over, deadline, summary).await;
         order.review_request = next;
         if self.orders.put_order(&order, Expect::Version(version)).await? == PutOutcome::Conflict {
             // Only possible when our lease ran out and another dispatcher took over; it will meet
@@ -252,60 +272,87 @@ impl Dispatcher {
         id: &str,
         seller: &SellerAccount,
         order: &mut Order,
+        took_over: bool,
         deadline: Instant,
         summary: &mut DispatchSummary,
     ) -> (ReviewRequest, Outcome) {
         let claimed = order.review_request.clone();
         let now = self.clock.now();
-        let release = |due_at: DateTime<Utc>, needs_dates: bool, outcome: Outcome| {
-            (claimed.release(id, due_at, needs_dates).unwrap_or_else(|_| claimed.clone()), outcome)
+        let order_id = order.order_id.clone();
+        let transition = |next: Result<ReviewRequest, TransitionError>, outcome: Outcome| match next {
+            Ok(next) => (next, outcome),
+            Err(err) => {
+                // A claimed request can always be released, sent, skipped or expired by its
+                // holder; this is a bug, kept visible and the order left as it was.
+                tracing::error!(order = %order_id, error = %err, "review request transition refused");
+                (claimed.clone(), Outcome::Failed)
+            }
         };
         let api = match self.api.seller(seller, order.marketplace.region()).await {
             Ok(api) => api,
             Err(err) => {
                 tracing::error!(seller = %seller.seller_id, error = %err, "no SP-API client for the seller");
-                return release(now + self.settings.retry_after_failure, false, Outcome::Failed);
+                return transition(
+                    claimed.release(id, now + self.settings.retry_after_failure, needs_date_lookup(order)),
+                    Outcome::Failed,
+                );
             }
         };
-        let mut fetched = false;
         loop {
             match decide(order, seller, now) {
-                Decision::Skip(reason) => {
-                    return (claimed.skip(reason, now).unwrap_or_else(|_| claimed.clone()), Outcome::Skipped(reason));
+                Decision::Skip(reason) => return transition(claimed.skip(reason, now), Outcome::Skipped(reason)),
+                Decision::NotYet { due_at } => {
+                    return transition(claimed.release(id, due_at, false), Outcome::Rescheduled);
                 }
-                Decision::NotYet { due_at } => return release(due_at, false, Outcome::Rescheduled),
-                Decision::Expire => return (claimed.expire(now).unwrap_or_else(|_| claimed.clone()), Outcome::Expired),
-                Decision::FetchDeliveryDates if fetched => {
-                    return release(now + self.settings.refetch_dates_after, true, Outcome::Rescheduled);
-                }
+                Decision::Expire(reason) => return transition(claimed.expire(now, reason), Outcome::Expired(reason)),
                 Decision::FetchDeliveryDates => match api.get_order(&order.order_id, deadline).await {
                     Ok(fresh) => {
-                        fetched = true;
                         summary.delivery_dates_fetched += 1;
-                        order.delivery.earliest = fresh.earliest_delivery_date.or(order.delivery.earliest);
-                        order.delivery.latest = fresh.latest_delivery_date.or(order.delivery.latest);
+                        if let Some(window) = fresh.fulfillment.and_then(|f| f.deliver_by_window) {
+                            order.delivery.earliest = window.earliest_date_time.or(order.delivery.earliest);
+                            order.delivery.latest = window.latest_date_time.or(order.delivery.latest);
+                        }
+                        // Looked up once, whatever it gave: decide again from here.
+                        if let ReviewRequest::Claimed { needs_delivery_dates, .. } = &mut order.review_request {
+                            *needs_delivery_dates = false;
+                        }
                     }
                     Err(err) => return self.after_failure(id, &claimed, err, now, true),
                 },
-                Decision::Request => return self.request(id, &api, &claimed, order, now, deadline).await,
+                Decision::AskAmazon { next_question } => {
+                    return self
+                        .ask_and_send(id, &api, &claimed, order, took_over, next_question, deadline, summary)
+                        .await;
+                }
             }
         }
     }
 
-    async fn request(
+    /// Ask Amazon whether it offers the request; send if it does. An abandoned claim's
+    /// successor sends once even when nothing is offered, to read Amazon's verdict.
+    #[allow(clippy::too_many_arguments)]
+    async fn ask_and_send(
         &self,
         id: &str,
         api: &SellerApi,
         claimed: &ReviewRequest,
-        order: &Order,
-        now: DateTime<Utc>,
+        order: &mut Order,
+        took_over: bool,
+        next_question: DateTime<Utc>,
         deadline: Instant,
+        summary: &mut DispatchSummary,
     ) -> (ReviewRequest, Outcome) {
-        // Amazon's own check first. When it offers nothing, the request below still goes out
-        // once: its 403 says why (already requested, outside the window, not eligible), which
-        // the empty list does not.
-        if let Err(err) = api.can_request_review(&order.order_id, order.marketplace, deadline).await {
-            return self.after_failure(id, claimed, err, now, false);
+        let now = self.clock.now();
+        let offered = match api.can_request_review(&order.order_id, order.marketplace, deadline).await {
+            Ok(offered) => offered,
+            Err(err) => return self.after_failure(id, claimed, err, now, false),
+        };
+        summary.questions_asked += 1;
+        order.solicitation_checks = order.solicitation_checks.saturating_add(1);
+        let ask_again =
+            || (claimed.release(id, next_question, false).unwrap_or_else(|_| claimed.clone()), Outcome::NotOffered);
+        if !offered && !took_over {
+            return ask_again();
         }
         let sent = |earlier: bool, outcome: Outcome| {
             (claimed.mark_sent(id, now, earlier).unwrap_or_else(|_| claimed.clone()), outcome)
@@ -314,20 +361,16 @@ impl Dispatcher {
             Ok(()) => sent(false, Outcome::Sent),
             Err(err) => match err.forbidden_kind() {
                 Some(ForbiddenKind::AlreadyRequested) => sent(true, Outcome::SentEarlier),
-                Some(ForbiddenKind::OutsideWindow) => {
-                    let opens = SolicitationWindow::for_delivery(&order.delivery).map(|w| w.opens_at);
-                    match opens {
-                        Some(opens) if now < opens => (
-                            claimed.release(id, opens, false).unwrap_or_else(|_| claimed.clone()),
-                            Outcome::Rescheduled,
-                        ),
-                        _ => (claimed.expire(now).unwrap_or_else(|_| claimed.clone()), Outcome::Expired),
-                    }
-                }
-                Some(ForbiddenKind::NotEligible) => (
+                // Amazon's window is not open (any more, or yet): its answer wins over our
+                // estimate; asked again until the cutoff.
+                Some(ForbiddenKind::OutsideWindow) => ask_again(),
+                Some(ForbiddenKind::NotEligible) if offered => (
                     claimed.skip(SkipReason::NotEligible, now).unwrap_or_else(|_| claimed.clone()),
                     Outcome::Skipped(SkipReason::NotEligible),
                 ),
+                // Sent only to settle an abandoned claim, and the answer is not "already
+                // requested": nothing was sent before; wait for Amazon to offer it.
+                Some(_) if !offered => ask_again(),
                 _ => self.after_failure(id, claimed, err, now, false),
             },
         }

@@ -4,15 +4,16 @@
 //!
 //! The solicitation plan is 1 request/s with a burst of 5. To finish in seconds, simulator and
 //! client both run it `SCALE` times faster; the fraction of the plan achieved is what counts.
+//! Two orders in three are FBA: recorded as their notifications show them (no delivery dates),
+//! planned from their ship time, and sent when Amazon offers the request.
 
 use std::sync::Arc;
 use std::time::Instant;
 
 use autopilot_shared::capture::OrderRecorder;
 use autopilot_shared::dispatch::DispatchSettings;
-use autopilot_shared::notifications::api_order_change;
 use autopilot_shared::spapi::{Operation, UsagePlans};
-use autopilot_tests::sim::{EventTap, deadline_in, sim_harness, sim_order};
+use autopilot_tests::sim::{EventTap, as_notified, deadline_in, fba_sim_order, sim_harness, sim_order};
 use chrono::Duration;
 
 const SCALE: f64 = 20.0;
@@ -28,11 +29,15 @@ fn main() {
         let (store, seller) = h.us_seller_store().await;
         let recorder = OrderRecorder::new(Arc::new(store.clone()), Arc::new(store.clone()));
         for n in 0..ORDERS {
-            let order = sim_order(&seller.seller_id, &format!("111-7000000-{n:07}"), sim.now() - Duration::days(14));
+            let id = format!("111-7000000-{n:07}");
+            let purchased = sim.now() - Duration::days(14);
+            let order = if n % 3 == 0 {
+                sim_order(&seller.seller_id, &id, purchased)
+            } else {
+                fba_sim_order(&seller.seller_id, &id, purchased)
+            };
             sim.upsert_order(order.clone());
-            let mut change = api_order_change(&seller.seller_id, &order.order).expect("order change");
-            change.skus = order.skus.clone();
-            recorder.record(&change).await.expect("record");
+            recorder.record(&as_notified(&order)).await.expect("record");
         }
         let tap = EventTap::new().await;
         let deps = solicit::Deps {
@@ -54,13 +59,18 @@ fn main() {
         let steady = (sent - f64::from(plan.burst)).max(0.0) / elapsed;
         println!(
             "solicit: {} requests in {elapsed:.2} s = {:.2}/s against a plan of {:.0}/s (burst {}): {:.3} of the plan \
-             (steady state after the burst: {:.3}); per request {:.2} write units + {:.2} read units; {} 429s from Amazon",
+             (steady state after the burst: {:.3}); {} of them FBA; per request {:.2} write units + {:.2} read units; \
+             {} 429s from Amazon",
             summary.sent,
             sent / elapsed,
             plan.rate_per_second,
             plan.burst,
             sent / elapsed / plan.rate_per_second,
             steady / plan.rate_per_second,
+            sim.solicitations()
+                .iter()
+                .filter(|r| sim.order(&r.seller_id, &r.order_id).is_some_and(|o| o.order.is_afn()))
+                .count(),
             (used.write_units - before.write_units) / sent,
             (used.read_units - before.read_units) / sent,
             sim.calls("createProductReviewAndSellerFeedbackSolicitation", 429),

@@ -51,6 +51,9 @@ pub fn order(seller: &SellerId, n: u32, purchased: DateTime<Utc>, state: ReviewR
         skus: vec![format!("SKU-{n}")],
         buyer_cancel_requested: false,
         negative_feedback: false,
+        shipped_at: Some(purchased + chrono::Duration::days(1)),
+        refunded_at: None,
+        solicitation_checks: 0,
         review_request: state,
     }
 }

@@ -91,12 +91,12 @@ pub fn deadline_in(seconds: f64) -> Instant {
 }
 
 /// A shipped MFN order in the simulator: bought at `purchased`, delivered 2 to 4 days later,
-/// last changed an hour after purchase.
+/// last changed (shipped) an hour after purchase.
 pub fn sim_order(seller: &SellerId, order_id: &str, purchased: chrono::DateTime<chrono::Utc>) -> spapi_sim::SimOrder {
     use chrono::Duration as Days;
     spapi_sim::SimOrder {
         seller_id: seller.to_string(),
-        order: autopilot_shared::spapi::ApiOrder {
+        order: spapi_sim::AmazonOrder {
             amazon_order_id: order_id.to_string(),
             purchase_date: purchased,
             last_update_date: purchased + Days::hours(1),
@@ -114,8 +114,54 @@ pub fn sim_order(seller: &SellerId, order_id: &str, purchased: chrono::DateTime<
         destination_postal_code: Some("98101".into()),
         buyer_requested_cancel: false,
         omit_delivery_dates_in_notifications: false,
+        null_nullable_fields: false,
         solicitation_eligible: true,
+        shipped_at: None,
+        refunded_at: None,
     }
+}
+
+/// The change an ORDER_CHANGE notification of `order` carries, as the model shapes it: delivery
+/// dates only for seller-fulfilled orders.
+pub fn as_notified(order: &spapi_sim::SimOrder) -> autopilot_shared::domain::OrderChange {
+    use autopilot_shared::domain::{
+        ChangeSource, DeliveryWindow, FulfillmentChannel, OrderChange, OrderId, OrderStatus,
+    };
+    let o = &order.order;
+    let afn = o.is_afn();
+    OrderChange {
+        seller_id: SellerId::parse(order.seller_id.clone()).expect("seller id"),
+        marketplace: Marketplace::from_id(o.marketplace_id.as_deref().unwrap_or_default()).expect("marketplace"),
+        order_id: OrderId::parse(o.amazon_order_id.clone()).expect("order id"),
+        status: serde_json::from_value::<OrderStatus>(serde_json::json!(o.order_status)).expect("status"),
+        fulfillment: if afn { FulfillmentChannel::Afn } else { FulfillmentChannel::Mfn },
+        purchase_date: Some(o.purchase_date),
+        delivery: if afn {
+            DeliveryWindow::default()
+        } else {
+            DeliveryWindow { earliest: o.earliest_delivery_date, latest: o.latest_delivery_date }
+        },
+        changed_at: o.last_update_date,
+        order_type: o.order_type.clone(),
+        programs: vec![],
+        skus: order.skus.clone(),
+        buyer_cancel_requested: order.buyer_requested_cancel,
+        source: ChangeSource::Notification,
+        notification_id: None,
+    }
+}
+
+/// The same order fulfilled by Amazon: Amazon's own delivery estimate (2 to 4 days after
+/// purchase) decides its window, but no answer shows it.
+pub fn fba_sim_order(
+    seller: &SellerId,
+    order_id: &str,
+    purchased: chrono::DateTime<chrono::Utc>,
+) -> spapi_sim::SimOrder {
+    let mut order = sim_order(seller, order_id, purchased);
+    order.order.fulfillment_channel = Some("AFN".into());
+    order.destination_postal_code = None;
+    order
 }
 
 impl SimHarness {

@@ -6,12 +6,14 @@ use std::sync::Arc;
 use autopilot_shared::capture::OrderRecorder;
 use autopilot_shared::dispatch::{DispatchSettings, DispatchSummary};
 use autopilot_shared::domain::{
-    Clock, DeliveryWindow, Marketplace, Order, OrderId, OrderStatus, ReviewRequest, SellerAccount, SkipReason,
+    Clock, DeliveryWindow, ExpiryReason, Marketplace, Order, OrderId, OrderStatus, ReviewRequest, SellerAccount,
+    SkipReason,
 };
-use autopilot_shared::notifications::api_order_change;
 use autopilot_shared::spapi::{Operation, SecretsManagerCredentials, SpApi, SpApiConfig, UsagePlan, UsagePlans};
 use autopilot_shared::store::{DynamoStore, Expect, OrderRepository, SellerDirectory};
-use autopilot_tests::sim::{EventTap, SimHarness, aws_config, deadline_in, sim_harness, sim_order};
+use autopilot_tests::sim::{
+    EventTap, SimHarness, as_notified, aws_config, deadline_in, fba_sim_order, sim_harness, sim_order,
+};
 use chrono::{DateTime, Duration, Utc};
 use spapi_sim::Faults;
 
@@ -49,16 +51,26 @@ impl World {
         solicit::handle(&self.deps(self.h.api.clone()).await, name, deadline_in(30.0)).await.unwrap()
     }
 
-    /// An order shipped `days_ago` (delivered 2-4 days after purchase), on Amazon and recorded
-    /// the way order capture records it (pending at the seller's due time).
+    /// A seller-fulfilled order bought `days_ago` (shipped an hour later, delivered 2-4 days
+    /// after purchase), on Amazon and recorded as its notification shows it.
     async fn shipped(&self, n: u32, days_ago: i64) -> OrderId {
         let id = format!("111-6000000-{n:07}");
-        let sim_order = sim_order(&self.seller.seller_id, &id, self.now() - Duration::days(days_ago));
-        self.h.simulator().upsert_order(sim_order.clone());
-        let mut change = api_order_change(&self.seller.seller_id, &sim_order.order).unwrap();
-        change.skus = sim_order.skus.clone();
-        OrderRecorder::new(Arc::new(self.store.clone()), Arc::new(self.store.clone())).record(&change).await.unwrap();
-        OrderId::parse(id).unwrap()
+        self.record(sim_order(&self.seller.seller_id, &id, self.now() - Duration::days(days_ago))).await
+    }
+
+    /// The same, fulfilled by Amazon: its notification shows no delivery dates.
+    async fn shipped_fba(&self, n: u32, days_ago: i64) -> OrderId {
+        let id = format!("111-6100000-{n:07}");
+        self.record(fba_sim_order(&self.seller.seller_id, &id, self.now() - Duration::days(days_ago))).await
+    }
+
+    async fn record(&self, order: spapi_sim::SimOrder) -> OrderId {
+        self.h.simulator().upsert_order(order.clone());
+        OrderRecorder::new(Arc::new(self.store.clone()), Arc::new(self.store.clone()))
+            .record(&as_notified(&order))
+            .await
+            .unwrap();
+        OrderId::parse(order.order.amazon_order_id).unwrap()
     }
 
     async fn order(&self, id: &OrderId) -> Order {
@@ -117,35 +129,64 @@ async fn due_orders_are_requested_once_inside_the_window_and_the_run_is_summaris
 }
 
 #[tokio::test]
-async fn window_edges_just_before_opening_and_just_after_closing() {
+async fn the_estimate_schedules_but_amazon_decides_and_the_cutoff_ends_it() {
     let w = World::new(UsagePlans::scaled(50.0)).await;
     let now = w.now();
     let before = w.shipped(1, 10).await;
-    // the window opens a minute from now (earliest delivery + 5 days)
+    // our estimate: the window opens a minute from now (earliest delivery + 5 days)
     w.rewrite(&before, |o| {
         o.delivery = DeliveryWindow::new(now - Duration::days(5) + Duration::minutes(1), now - Duration::days(4));
         o.review_request = ReviewRequest::Pending { due_at: now, needs_delivery_dates: false };
     })
     .await;
-    let after = w.shipped(2, 10).await;
-    // the window closed a minute ago (latest delivery + 30 days)
-    w.rewrite(&after, |o| {
+    // our estimate: the window closed a minute ago; Amazon's own estimate (revised, its
+    // notification lost) still has it open: Amazon is asked, and the request goes out
+    let stale = w.shipped(2, 10).await;
+    w.rewrite(&stale, |o| {
         o.delivery = DeliveryWindow::new(now - Duration::days(33), now - Duration::days(30) - Duration::minutes(1));
         o.review_request = ReviewRequest::Pending { due_at: now, needs_delivery_dates: false };
     })
     .await;
+    // shipped 47 days ago: past the estimate's window and the 45-day cutoff
+    let gone = w.shipped(3, 47).await;
+    w.rewrite(&gone, |o| o.review_request = ReviewRequest::Pending { due_at: now, needs_delivery_dates: false }).await;
     let summary = w.run("edges").await;
-    assert_eq!((summary.sent, summary.rescheduled, summary.expired), (0, 1, 1), "{summary:?}");
+    assert_eq!((summary.sent, summary.rescheduled, summary.expired), (1, 1, 1), "{summary:?}");
     match w.order(&before).await.review_request {
         ReviewRequest::Pending { due_at, .. } => assert!(due_at >= now + Duration::minutes(1), "{due_at}"),
         other => panic!("{other:?}"),
     }
-    assert!(matches!(w.order(&after).await.review_request, ReviewRequest::Expired { .. }));
-    assert!(w.h.simulator().solicitations().is_empty());
+    assert!(sent(&w.order(&stale).await).is_some());
+    assert!(matches!(
+        w.order(&gone).await.review_request,
+        ReviewRequest::Expired { reason: Some(ExpiryReason::WindowClosed), .. }
+    ));
+    let records = w.h.simulator().solicitations();
+    assert_eq!(records.len(), 1);
+    assert!(records[0].sent_at >= records[0].window_opens_at && records[0].sent_at < records[0].window_closes_at);
+    assert_eq!(w.h.simulator().calls("getSolicitationActionsForOrder", 200), 1, "the expired order cost no call");
 }
 
 #[tokio::test]
-async fn missing_delivery_dates_are_fetched_with_get_order() {
+async fn an_fba_order_is_planned_from_its_ship_time_and_requested_when_amazon_offers_it() {
+    let w = World::new(UsagePlans::scaled(50.0)).await;
+    // bought 8 days ago: planned for ship time + 3 days transit + 7 days = 2 days from now
+    let id = w.shipped_fba(1, 8).await;
+    let recorded = w.order(&id).await;
+    assert_eq!(recorded.delivery, DeliveryWindow::default(), "Amazon showed no dates");
+    assert!(matches!(recorded.review_request, ReviewRequest::Pending { needs_delivery_dates: false, .. }));
+    assert_eq!(w.run("early").await.sent, 0, "not due yet");
+    w.h.simulator().advance(Duration::days(2) + Duration::hours(2));
+    let summary = w.run("due").await;
+    assert_eq!((summary.sent, summary.delivery_dates_fetched, summary.questions_asked), (1, 0, 1), "{summary:?}");
+    let sim = w.h.simulator();
+    assert_eq!(sim.calls("getOrder", 200), 0, "never a getOrder for an FBA order");
+    let records = sim.solicitations();
+    assert!(records[0].sent_at >= records[0].window_opens_at && records[0].sent_at < records[0].window_closes_at);
+}
+
+#[tokio::test]
+async fn a_seller_fulfilled_order_without_dates_is_looked_up_once() {
     let w = World::new(UsagePlans::scaled(50.0)).await;
     let id = w.shipped(1, 14).await;
     w.rewrite(&id, |o| {
@@ -155,9 +196,10 @@ async fn missing_delivery_dates_are_fetched_with_get_order() {
     .await;
     let summary = w.run("dates").await;
     assert_eq!((summary.delivery_dates_fetched, summary.sent), (1, 1), "{summary:?}");
-    assert!(w.order(&id).await.delivery.latest.is_some());
+    assert!(w.order(&id).await.delivery.latest.is_some(), "deliverByWindow from getOrder (v2026)");
 
-    // Amazon has no estimate either: try again tomorrow
+    // Amazon has no estimate either: planned from the ship time, Amazon asked, not offered
+    // (Amazon's window is unknown to it too), asked again tomorrow, never looked up again
     let unknown = w.shipped(2, 14).await;
     let mut on_amazon = w.h.simulator().order(w.seller.seller_id.as_str(), unknown.as_str()).unwrap();
     on_amazon.order.earliest_delivery_date = None;
@@ -169,11 +211,15 @@ async fn missing_delivery_dates_are_fetched_with_get_order() {
     })
     .await;
     let summary = w.run("no-dates").await;
-    assert_eq!(summary.rescheduled, 1);
+    assert_eq!((summary.delivery_dates_fetched, summary.not_offered), (1, 1), "{summary:?}");
     assert_eq!(
         w.order(&unknown).await.review_request,
-        ReviewRequest::Pending { due_at: w.now() + Duration::days(1), needs_delivery_dates: true }
+        ReviewRequest::Pending { due_at: w.now() + Duration::days(1), needs_delivery_dates: false }
     );
+    w.h.simulator().advance(Duration::days(1));
+    let summary = w.run("next-day").await;
+    assert_eq!((summary.delivery_dates_fetched, summary.not_offered), (0, 1), "{summary:?}");
+    assert_eq!(w.h.simulator().calls("getOrder", 200), 2, "one lookup per order");
 }
 
 #[tokio::test]
@@ -187,7 +233,7 @@ async fn every_exclusion_is_skipped_with_its_reason_and_never_sent() {
     account.review_requests.enabled_marketplaces = [Marketplace::Us].into();
     w.store.put_seller(&account).await.unwrap();
     let mut ids = Vec::new();
-    for n in 1..=7 {
+    for n in 1..=8 {
         ids.push(w.shipped(n, 14).await);
     }
     w.rewrite(&ids[0], |o| o.status = OrderStatus::Canceled).await;
@@ -197,6 +243,7 @@ async fn every_exclusion_is_skipped_with_its_reason_and_never_sent() {
     w.rewrite(&ids[4], |o| o.skus.push("SKU-BLOCKED".into())).await;
     w.rewrite(&ids[5], |o| o.programs = vec!["Business".into()]).await;
     w.rewrite(&ids[6], |o| o.marketplace = Marketplace::De).await;
+    w.rewrite(&ids[7], |o| o.refunded_at = Some(o.purchase_date + Duration::days(5))).await;
 
     let summary = w.run("exclusions").await;
     assert_eq!(summary.sent, 0);
@@ -208,6 +255,7 @@ async fn every_exclusion_is_skipped_with_its_reason_and_never_sent() {
         SkipReason::DoNotSolicitSku,
         SkipReason::ExcludedProgram,
         SkipReason::MarketplaceDisabled,
+        SkipReason::Refunded,
     ];
     for (id, reason) in ids.iter().zip(expected) {
         assert!(
@@ -248,14 +296,57 @@ async fn a_crash_between_sending_and_recording_is_recorded_as_sent_earlier() {
 }
 
 #[tokio::test]
-async fn amazons_not_eligible_answer_is_a_skip() {
+async fn an_order_amazon_never_offers_is_asked_on_the_cadence_until_the_cutoff_within_the_bound() {
     let w = World::new(UsagePlans::scaled(50.0)).await;
     let id = w.shipped(1, 14).await;
     let mut on_amazon = w.h.simulator().order(w.seller.seller_id.as_str(), id.as_str()).unwrap();
     on_amazon.solicitation_eligible = false;
     w.h.simulator().upsert_order(on_amazon);
+    let mut runs = 0;
+    let final_state = loop {
+        w.run(&format!("day-{runs}")).await;
+        runs += 1;
+        let state = w.order(&id).await.review_request;
+        if state.is_final() || runs > 60 {
+            break state;
+        }
+        // the dispatcher's schedule: every 15 minutes, a day at a time here
+        w.h.simulator().advance(Duration::hours(24));
+    };
+    assert!(
+        matches!(final_state, ReviewRequest::Expired { reason: Some(ExpiryReason::NotOffered), .. }),
+        "{final_state:?}"
+    );
+    let sim = w.h.simulator();
+    let questions = sim.calls("getSolicitationActionsForOrder", 200);
+    let bound = w.seller.review_requests.asking.max_questions_per_order();
+    assert!(questions <= bound, "{questions} questions, bound {bound}");
+    assert!(questions >= 30, "asked daily from its due day to the cutoff: {questions}");
+    assert_eq!(sim.calls("createProductReviewAndSellerFeedbackSolicitation", 403), 0, "never sent unoffered");
+    assert!(sim.solicitations().is_empty());
+    assert_eq!(w.order(&id).await.solicitation_checks as u32, questions);
+}
+
+#[tokio::test]
+async fn a_not_eligible_refusal_is_classified_and_the_order_is_not_sent() {
+    let w = World::new(UsagePlans::scaled(50.0)).await;
+    let id = w.shipped(1, 14).await;
+    // offered by getSolicitationActionsForOrder, then refused (Amazon's wording for this is
+    // not documented: the simulator's knob, classified by the client as not eligible)
+    let mut fidelity = w.h.simulator().fidelity();
+    fidelity.not_eligible_message = "This order is not eligible for a solicitation.".into();
+    w.h.simulator().set_fidelity(fidelity);
+    let api = w.h.api.seller(&w.seller, Marketplace::Us.region()).await.unwrap();
+    assert!(api.can_request_review(&id, Marketplace::Us, deadline_in(5.0)).await.unwrap());
+    let mut on_amazon = w.h.simulator().order(w.seller.seller_id.as_str(), id.as_str()).unwrap();
+    on_amazon.solicitation_eligible = false;
+    w.h.simulator().upsert_order(on_amazon);
+    // the order became ineligible between the question and the request: simulated by making
+    // the question answer from before (the dispatcher asks again itself, so go through a crash)
+    let err = api.request_review(&id, Marketplace::Us, deadline_in(5.0)).await.unwrap_err();
+    assert_eq!(err.forbidden_kind(), Some(autopilot_shared::spapi::ForbiddenKind::NotEligible), "{err}");
     let summary = w.run("ineligible").await;
-    assert_eq!(summary.skipped.get("not_eligible"), Some(&1), "{summary:?}");
+    assert_eq!(summary.not_offered, 1, "not offered: asked again later, not sent: {summary:?}");
     assert!(w.h.simulator().solicitations().is_empty());
 }
 

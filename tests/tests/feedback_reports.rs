@@ -59,3 +59,46 @@ fn a_malformed_row_is_named_by_its_line_and_the_rest_is_kept() {
     assert!(uk.rejected[0].message.contains("not-a-date"), "{}", uk.rejected[0].message);
     assert!(!uk.rejected[0].to_string().contains("x@y.z"), "a row error never quotes the rater e-mail");
 }
+
+fn fixture_bytes(name: &str) -> Vec<u8> {
+    let path = workspace_root().join("tests/fixtures/reports").join(name);
+    std::fs::read(&path).unwrap_or_else(|err| panic!("read {}: {err}", path.display()))
+}
+
+#[test]
+fn legacy_encoded_reports_decode_and_parse_with_exact_comments() {
+    use autopilot_shared::reports::encoding::decode_report;
+    let jp_bytes = fixture_bytes("jp_windows-31j.tsv");
+    assert!(std::str::from_utf8(&jp_bytes).is_err(), "the fixture really is not UTF-8");
+    for content_type in [None, Some("text/plain; charset=Windows-31J"), Some("text/plain; charset=Shift_JIS")] {
+        let decoded = decode_report(&jp_bytes, content_type, Marketplace::Jp).unwrap();
+        let jp = parse_feedback_report(&decoded.text, Marketplace::Jp).unwrap();
+        assert!(jp.rejected.is_empty(), "{:?}", jp.rejected);
+        let comments: Vec<&str> = jp.feedback.iter().map(|f| f.comment.as_str()).collect();
+        assert_eq!(comments, ["最悪の商品です。二度と買いません", "配送が遅い。箱がつぶれていた"]);
+        assert_eq!(jp.feedback[1].response.as_deref(), Some("ご迷惑をおかけしました"));
+        assert_eq!(jp.feedback[0].date, d(2026, 11, 3));
+    }
+
+    let de_bytes = fixture_bytes("de_cp1252.tsv");
+    assert!(std::str::from_utf8(&de_bytes).is_err(), "the fixture really is not UTF-8");
+    for content_type in [None, Some("text/plain; charset=Cp1252"), Some("text/plain; charset=ISO-8859-1")] {
+        let decoded = decode_report(&de_bytes, content_type, Marketplace::De).unwrap();
+        let de = parse_feedback_report(&decoded.text, Marketplace::De).unwrap();
+        let comments: Vec<&str> = de.feedback.iter().map(|f| f.comment.as_str()).collect();
+        assert_eq!(comments, ["Scheiße, nie wieder – Müll", "Zu spät geliefert, Größe falsch"]);
+        assert_eq!(de.feedback[1].response.as_deref(), Some("Entschuldigung für die Verspätung"));
+    }
+    // triage sees the word a lossy decode would have broken
+    let decoded = decode_report(&de_bytes, None, Marketplace::De).unwrap();
+    let de = parse_feedback_report(&decoded.text, Marketplace::De).unwrap();
+    let verdict = autopilot_shared::domain::triage::triage(
+        &de.feedback[0].comment,
+        1,
+        "de",
+        autopilot_shared::domain::FulfillmentChannel::Mfn,
+    );
+    assert!(verdict.removable, "{verdict:?}");
+    let lossy = String::from_utf8_lossy(&de_bytes);
+    assert!(!lossy.contains("Scheiße"), "what the old lossy decode lost");
+}

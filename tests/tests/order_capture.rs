@@ -114,7 +114,7 @@ async fn a_shipped_order_is_scheduled_and_duplicates_and_older_changes_change_no
 }
 
 #[tokio::test]
-async fn missing_delivery_dates_mark_the_request_to_fetch_them() {
+async fn a_seller_fulfilled_order_without_delivery_dates_is_planned_from_its_ship_time_and_marked_for_one_lookup() {
     let (store, recorder, _) = setup().await;
     let mut n = shipped("2022-11-29T19:42:04.284Z");
     let summary = n["Payload"]["OrderChangeNotification"]["Summary"].as_object_mut().unwrap();
@@ -123,9 +123,11 @@ async fn missing_delivery_dates_mark_the_request_to_fetch_them() {
     handle_message(&recorder, Some(&n.to_string())).await.unwrap();
     let order = stored(&store).await;
     assert_eq!(order.delivery.latest, None);
+    // shipped at the change (29 Nov) + 3 days' transit + the seller's 7 days
+    assert_eq!(order.shipped_at, Some(at("2022-11-29T19:42:04.284Z")));
     assert_eq!(
         order.review_request,
-        ReviewRequest::Pending { due_at: at("2022-12-06T19:42:04.284Z"), needs_delivery_dates: true }
+        ReviewRequest::Pending { due_at: at("2022-12-09T19:42:04.284Z"), needs_delivery_dates: true }
     );
 }
 
@@ -233,8 +235,8 @@ async fn the_reconciliation_poll_records_missed_orders_and_moves_its_checkpoint(
 
 #[tokio::test]
 async fn the_poll_stops_before_its_deadline_and_resumes_where_it_stopped() {
-    // getOrders at 2 per second with a burst of 1: each page after the first waits 0.5 s
-    let plans = UsagePlans::amazon().with(Operation::GetOrders, UsagePlan { rate_per_second: 2.0, burst: 1 });
+    // searchOrders at 2 per second with a burst of 1: each page after the first waits 0.5 s
+    let plans = UsagePlans::amazon().with(Operation::SearchOrders, UsagePlan { rate_per_second: 2.0, burst: 1 });
     let h = sim_harness(plans, |_| {}).await;
     let sim = h.simulator();
     let (store, account) = h.us_seller_store().await;

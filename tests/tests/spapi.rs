@@ -160,7 +160,7 @@ async fn injected_faults_are_survived() {
     for n in 0..30 {
         let order =
             api.get_order(&OrderId::parse(format!("111-0000001-{n:07}")).unwrap(), deadline_in(20.0)).await.unwrap();
-        assert_eq!(order.amazon_order_id, format!("111-0000001-{n:07}"));
+        assert_eq!(order.order_id, format!("111-0000001-{n:07}"));
     }
     for (kind, status) in [("500", 500), ("503", 503), ("dropped connection", spapi_sim::DROPPED)] {
         assert!(sim.calls("getOrder", status) > 0, "no {kind} was injected");
@@ -207,7 +207,7 @@ async fn solicitation_403s_are_classified_and_never_retried() {
 }
 
 #[tokio::test]
-async fn get_orders_follows_next_token_to_the_end() {
+async fn search_orders_follows_next_token_to_the_end() {
     let h = sim_harness(UsagePlans::scaled(1000.0), |_| {}).await;
     let sim = h.simulator();
     let start = sim.now();
@@ -225,11 +225,11 @@ async fn get_orders_follows_next_token_to_the_end() {
     let mut seen = Vec::new();
     let mut pages = 0;
     loop {
-        let page = api.get_orders(&query, deadline_in(10.0)).await.unwrap();
+        let page = api.search_orders(&query, deadline_in(10.0)).await.unwrap();
         pages += 1;
-        seen.extend(page.orders.into_iter().map(|o| o.amazon_order_id));
-        match page.next_token {
-            Some(token) => query.next_token = Some(token),
+        seen.extend(page.orders.into_iter().map(|o| o.order_id));
+        match page.pagination.and_then(|p| p.next_token) {
+            Some(token) => query.pagination_token = Some(token),
             None => {
                 assert!(page.last_updated_before.is_some(), "the cutoff to resume from");
                 break;
@@ -279,7 +279,9 @@ async fn feedback_report_lifecycle_ends_in_a_gzip_document() {
     let document = api.get_report_document(&document_id, deadline_in(5.0)).await.unwrap();
     let raw = reqwest::get(&document.url).await.unwrap().bytes().await.unwrap();
     assert_eq!(&raw[..2], &[0x1f, 0x8b], "the stored document is gzip");
-    let text = String::from_utf8(api.download(&document, deadline_in(5.0)).await.unwrap()).unwrap();
+    let downloaded = api.download(&document, deadline_in(5.0)).await.unwrap();
+    assert_eq!(downloaded.content_type.as_deref(), Some("text/plain; charset=UTF-8"));
+    let text = String::from_utf8(downloaded.bytes).unwrap();
     assert!(text.starts_with("Datum\tBewertung"), "{text}");
     assert!(text.contains("20.2.26\t2\tPaket kam beschädigt an"), "{text}");
 
@@ -288,7 +290,28 @@ async fn feedback_report_lifecycle_ends_in_a_gzip_document() {
     let expired = api.download(&document, deadline_in(5.0)).await.unwrap_err();
     assert!(matches!(expired, SpApiError::DocumentUrlExpired { .. }), "{expired}");
     let again = api.fetch_report_document(&document_id, deadline_in(5.0)).await.unwrap();
-    assert_eq!(String::from_utf8(again).unwrap(), text);
+    assert_eq!(String::from_utf8(again.bytes).unwrap(), text);
+
+    // the same report as Amazon may write it for DE: Cp1252, labelled or not; decoded exactly
+    for (encoding, content_type) in [
+        (spapi_sim::ReportEncoding::LegacyLabelled, Some("text/plain; charset=Cp1252")),
+        (spapi_sim::ReportEncoding::LegacyUnlabelled, Some("application/octet-stream")),
+    ] {
+        sim.set_fidelity(spapi_sim::Fidelity { report_encoding: encoding, ..spapi_sim::Fidelity::default() });
+        let id = api.create_report(&spec, deadline_in(5.0)).await.unwrap();
+        sim.advance(Span::seconds(91));
+        let report = api.get_report(&id, deadline_in(5.0)).await.unwrap();
+        let fetched = api.fetch_report_document(&report.report_document_id.unwrap(), deadline_in(5.0)).await.unwrap();
+        assert_eq!(fetched.content_type.as_deref(), content_type);
+        assert!(std::str::from_utf8(&fetched.bytes).is_err(), "not UTF-8 on the wire");
+        let decoded = autopilot_shared::reports::encoding::decode_report(
+            &fetched.bytes,
+            fetched.content_type.as_deref(),
+            Marketplace::De,
+        )
+        .unwrap();
+        assert_eq!(decoded.text, text, "{encoding:?}");
+    }
 }
 
 #[tokio::test]

@@ -8,10 +8,11 @@ use autopilot_shared::domain::Marketplace;
 use autopilot_shared::spapi::UsagePlans;
 use autopilot_shared::spapi::model::{
     CreateDestinationRequest, CreateReportResponse, CreateReportSpecification, CreateSubscriptionRequest,
-    DestinationResource, GetOrderResponse, GetOrdersResponse, Report, ReportDocument, SolicitationActions, SqsResource,
+    DestinationResource, GetOrderResponse, ListFinancialEventsResponse, Report, ReportDocument, SearchOrdersResponse,
+    SolicitationActions, SqsResource,
 };
 use autopilot_tests::schema::OperationModel;
-use autopilot_tests::sim::{sim_harness, sim_order};
+use autopilot_tests::sim::{fba_sim_order, sim_harness, sim_order};
 use chrono::Duration as Span;
 use serde_json::Value;
 
@@ -22,13 +23,41 @@ fn assert_valid(model: &OperationModel, value: &Value, schema: &Value, what: &st
 
 #[test]
 fn official_examples_parse_with_the_clients_types() {
-    for example in OperationModel::load("getOrders").examples(200) {
-        let parsed: GetOrdersResponse = serde_json::from_value(example).unwrap();
-        assert!(!parsed.payload.unwrap().orders.is_empty());
+    let seller = autopilot_shared::domain::SellerId::parse("A3TH9S8BH6GOGM").unwrap();
+    let mut seen = (0, 0, 0);
+    for example in OperationModel::load("searchOrders").examples(200) {
+        let parsed: SearchOrdersResponse = serde_json::from_value(example).unwrap();
+        for order in &parsed.orders {
+            assert!(order.order_items.iter().all(|i| i.product.as_ref().unwrap().seller_sku.is_some()));
+            let change = autopilot_shared::notifications::api_order_change(&seller, order).unwrap();
+            let fulfillment = order.fulfillment.as_ref().unwrap();
+            // Amazon's own examples: deliverByWindow for merchant-fulfilled orders, none for the
+            // FBA one (which the client then plans from its ship time)
+            match fulfillment.fulfilled_by.as_deref() {
+                Some("AMAZON") => {
+                    assert!(change.delivery.known().is_none());
+                    seen.0 += 1;
+                }
+                _ => {
+                    assert!(change.delivery.known().is_some(), "{}: deliverByWindow is read", order.order_id);
+                    seen.1 += 1;
+                }
+            }
+            if order.programs.iter().any(|p| p == "AMAZON_BUSINESS") {
+                assert!(change.programs.contains(&"Business".to_string()), "AMAZON_BUSINESS is the Business program");
+                seen.2 += 1;
+            }
+        }
     }
+    assert!(seen.0 > 0 && seen.1 > 0 && seen.2 > 0, "{seen:?}");
     for example in OperationModel::load("getOrder").examples(200) {
         let parsed: GetOrderResponse = serde_json::from_value(example).unwrap();
-        assert!(parsed.payload.is_some());
+        assert!(!parsed.order.order_id.is_empty());
+    }
+    let examples = OperationModel::load("listFinancialEvents").examples(200);
+    assert!(!examples.is_empty());
+    for example in examples {
+        serde_json::from_value::<ListFinancialEventsResponse>(example).unwrap();
     }
     let actions = OperationModel::load("getSolicitationActionsForOrder").examples(200);
     let parsed: SolicitationActions = serde_json::from_value(actions[0].clone()).unwrap();
@@ -109,18 +138,55 @@ async fn simulator_responses_match_the_models() {
             value
         };
     let us = Marketplace::Us.id();
+    sim.upsert_order(fba_sim_order(&h.seller.seller_id, "111-0000006-0000006", sim.now() - Span::days(10)));
+    sim.refund_order(h.seller.seller_id.as_str(), "111-0000006-0000006", sim.now() - Span::days(2));
+    for datasets in ["", "&includedData=FULFILLMENT,CANCELLATION"] {
+        call(
+            "searchOrders",
+            reqwest::Method::GET,
+            format!("/orders/2026-01-01/orders?marketplaceIds={us}&lastUpdatedAfter=2026-01-01T00:00:00Z{datasets}"),
+            None,
+            &token,
+        )
+        .await;
+    }
     call(
-        "getOrders",
+        "searchOrders",
         reqwest::Method::GET,
-        format!("/orders/v0/orders?MarketplaceIds={us}&LastUpdatedAfter=2026-01-01T00:00:00Z"),
+        format!("/orders/2026-01-01/orders?marketplaceIds={us}&createdAfter=2026-01-01T00:00:00Z&maxResultsPerPage=1"),
         None,
         &token,
     )
     .await;
-    call("getOrders", reqwest::Method::GET, format!("/orders/v0/orders?MarketplaceIds={us}"), None, &token).await;
-    call("getOrder", reqwest::Method::GET, format!("/orders/v0/orders/{order}"), None, &token).await;
-    call("getOrder", reqwest::Method::GET, "/orders/v0/orders/111-9999999-9999999".into(), None, &token).await;
-    call("getOrder", reqwest::Method::GET, format!("/orders/v0/orders/{order}"), None, "Atza|forged").await;
+    call("searchOrders", reqwest::Method::GET, format!("/orders/2026-01-01/orders?marketplaceIds={us}"), None, &token)
+        .await;
+    call(
+        "getOrder",
+        reqwest::Method::GET,
+        format!("/orders/2026-01-01/orders/{order}?includedData=FULFILLMENT"),
+        None,
+        &token,
+    )
+    .await;
+    call("getOrder", reqwest::Method::GET, "/orders/2026-01-01/orders/111-9999999-9999999".into(), None, &token).await;
+    call("getOrder", reqwest::Method::GET, format!("/orders/2026-01-01/orders/{order}"), None, "Atza|forged").await;
+    let events = call(
+        "listFinancialEvents",
+        reqwest::Method::GET,
+        "/finances/v0/financialEvents?PostedAfter=2026-01-01T00:00:00Z&MaxResultsPerPage=1".into(),
+        None,
+        &token,
+    )
+    .await;
+    assert!(events["payload"]["NextToken"].is_string(), "a shipment and a refund, one per page");
+    call(
+        "listFinancialEvents",
+        reqwest::Method::GET,
+        "/finances/v0/financialEvents?PostedBefore=2026-01-01T00:00:00Z".into(),
+        None,
+        &token,
+    )
+    .await;
     call(
         "getSolicitationActionsForOrder",
         reqwest::Method::GET,
@@ -174,8 +240,10 @@ async fn simulator_responses_match_the_models() {
         .await;
 
     for expected in [
-        "getOrders 200",
-        "getOrders 400",
+        "searchOrders 200",
+        "searchOrders 400",
+        "listFinancialEvents 200",
+        "listFinancialEvents 400",
         "getOrder 200",
         "getOrder 404",
         "getOrder 403",

@@ -1,12 +1,15 @@
 //! The order-sync Lambda: the scheduled reconciliation poll. For every seller and marketplace,
-//! getOrders from the stored checkpoint through the same recording path as notifications, so
-//! an order whose notification was lost is still recorded. Each seller gets a fair share of the
-//! time left; a seller that runs out resumes on the next run.
+//! searchOrders (Orders v2026-01-01) from the stored checkpoint through the same recording path
+//! as notifications, so an order whose notification was lost is still recorded; then, per
+//! seller and region, the refunds posted since the last run (Finances listFinancialEvents), so
+//! refunded orders are never asked for a review. Each seller gets a fair share of the time
+//! left; a seller that runs out resumes on the next run.
 
 use std::sync::Arc;
 
-use autopilot_shared::capture::{OrderRecorder, SyncReport, SyncSettings, reconcile};
+use autopilot_shared::capture::{OrderRecorder, RefundsReport, SyncReport, SyncSettings, reconcile, sync_refunds};
 use autopilot_shared::domain::Clock;
+use autopilot_shared::domain::{Marketplace, SellerAccount};
 use autopilot_shared::spapi::SpApi;
 use autopilot_shared::store::{CheckpointStore, OrderRepository, SellerDirectory, StoreError};
 use serde::Serialize;
@@ -34,6 +37,12 @@ pub struct RunSummary {
     pub incomplete: u32,
     /// Seller/marketplace pairs that failed (logged with the reason).
     pub failed: u32,
+    /// listFinancialEvents pages read, refunds seen, orders newly marked refunded.
+    pub refund_pages: u32,
+    pub refunds_seen: u32,
+    pub refunds_marked: u32,
+    /// Refunds for orders Feedback Autopilot never recorded.
+    pub refunds_unknown: u32,
 }
 
 impl RunSummary {
@@ -44,15 +53,49 @@ impl RunSummary {
         self.rejected += report.rejected;
         self.incomplete += u32::from(report.stopped_early);
     }
+
+    fn add_refunds(&mut self, report: &RefundsReport) {
+        self.refund_pages += report.pages;
+        self.refunds_seen += report.refunds_seen;
+        self.refunds_marked += report.marked;
+        self.refunds_unknown += report.unknown_orders;
+        self.rejected += report.rejected;
+        self.incomplete += u32::from(report.stopped_early);
+    }
+}
+
+/// Each region a seller sells in, keyed by the seller's first marketplace there (Finances
+/// answers per region, for all its marketplaces).
+fn regions(seller: &SellerAccount) -> Vec<Marketplace> {
+    let mut keys: Vec<Marketplace> = Vec::new();
+    for marketplace in &seller.marketplaces {
+        if !keys.iter().any(|k| k.region() == marketplace.region()) {
+            keys.push(*marketplace);
+        }
+    }
+    keys
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Work {
+    Orders,
+    Refunds,
 }
 
 pub async fn handle(deps: &Deps, deadline: Instant) -> Result<RunSummary, StoreError> {
     let sellers = deps.sellers.list_sellers().await?;
     let recorder = OrderRecorder::new(deps.orders.clone(), deps.sellers.clone());
     let mut summary = RunSummary { sellers: sellers.len() as u32, ..RunSummary::default() };
-    let pairs: Vec<_> = sellers.iter().flat_map(|s| s.marketplaces.iter().map(move |m| (s, *m))).collect();
-    for (done, (seller, marketplace)) in pairs.iter().enumerate() {
-        summary.marketplaces += 1;
+    // One unit of work per seller and marketplace (the orders poll), then per seller and region
+    // (the refunds poll), each with an equal share of the time left.
+    let pairs: Vec<_> = sellers
+        .iter()
+        .flat_map(|s| {
+            let orders = s.marketplaces.iter().map(move |m| (s, *m, Work::Orders));
+            orders.chain(regions(s).into_iter().map(move |m| (s, m, Work::Refunds)))
+        })
+        .collect();
+    for (done, (seller, marketplace, work)) in pairs.iter().enumerate() {
         // An equal share of what is left, so one seller's backlog cannot starve the others.
         let left = deadline.saturating_duration_since(Instant::now());
         let share = left / u32::try_from(pairs.len() - done).unwrap_or(1).max(1);
@@ -65,6 +108,23 @@ pub async fn handle(deps: &Deps, deadline: Instant) -> Result<RunSummary, StoreE
                 continue;
             }
         };
+        if *work == Work::Refunds {
+            let run = (deps.settings, deps.clock.now());
+            match sync_refunds(&api, &recorder, deps.checkpoints.as_ref(), seller, *marketplace, run, seller_deadline)
+                .await
+            {
+                Ok(report) => {
+                    tracing::info!(seller = %seller.seller_id, region = ?marketplace.region(), refunds = report.refunds_seen, marked = report.marked, "refunds polled");
+                    summary.add_refunds(&report);
+                }
+                Err(err) => {
+                    tracing::error!(seller = %seller.seller_id, region = ?marketplace.region(), error = %err, "refunds poll failed; the checkpoint stays where it was");
+                    summary.failed += 1;
+                }
+            }
+            continue;
+        }
+        summary.marketplaces += 1;
         let result = reconcile(
             &api,
             &recorder,

@@ -4,8 +4,10 @@
 //! autopilot notification FILE|-
 //!     parse one ORDER_CHANGE notification (raw, or an SQS message with a Body) and print the
 //!     normalized order change as JSON
-//! autopilot feedback-report --marketplace ID FILE|-
-//!     parse a GET_SELLER_FEEDBACK_DATA report (plain or gzip) and print one JSON object per
+//! autopilot feedback-report --marketplace ID [--encoding NAME] FILE|-
+//!     parse a GET_SELLER_FEEDBACK_DATA report (plain or gzip; UTF-8, or the marketplace's
+//!     legacy encoding, Windows-31J for JP and Cp1252 elsewhere, found without being told;
+//!     --encoding names one, e.g. Shift_JIS, windows-1252) and print one JSON object per
 //!     feedback: date (YYYY-MM-DD), rating, comment, response, order_id
 //! autopilot triage --marketplace ID --fulfillment AFN|MFN
 //!     read JSON lines {"comment": ..., "rating": ...} on stdin and print one JSON line each:
@@ -20,6 +22,7 @@ use std::process::ExitCode;
 use autopilot_shared::domain::triage::triage;
 use autopilot_shared::domain::{FulfillmentChannel, Marketplace};
 use autopilot_shared::notifications::{Notification, parse_notification, unwrap_sqs_envelope};
+use autopilot_shared::reports::encoding::{decode_report, decode_with, encoding_for_label};
 use autopilot_shared::reports::feedback::parse_feedback_report;
 
 /// Printed output and the number of rejected inputs (already reported on stderr).
@@ -29,7 +32,7 @@ struct Done {
 }
 
 const USAGE: &str = "usage: autopilot notification FILE|-
-       autopilot feedback-report --marketplace ID FILE|-
+       autopilot feedback-report --marketplace ID [--encoding NAME] FILE|-
        autopilot triage --marketplace ID --fulfillment AFN|MFN";
 
 fn read_bytes(path: &str) -> Result<Vec<u8>, String> {
@@ -50,7 +53,7 @@ fn marketplace(value: &str) -> Result<Marketplace, String> {
     Marketplace::from_id_or_code(value).map_err(|err| format!("--marketplace: {err}"))
 }
 
-fn feedback_report(marketplace_id: &str, path: &str) -> Result<Done, String> {
+fn feedback_report(marketplace_id: &str, encoding: Option<&str>, path: &str) -> Result<Done, String> {
     let marketplace = marketplace(marketplace_id)?;
     let mut bytes = read_bytes(path)?;
     if bytes.starts_with(&[0x1f, 0x8b]) {
@@ -60,8 +63,22 @@ fn feedback_report(marketplace_id: &str, path: &str) -> Result<Done, String> {
             .map_err(|err| format!("{path}: not valid gzip: {err}"))?;
         bytes = plain;
     }
-    let text = String::from_utf8(bytes).map_err(|_| format!("{path}: not UTF-8 text"))?;
-    let report = parse_feedback_report(&text, marketplace).map_err(|err| format!("{path}: {err}"))?;
+    let decoded = match encoding {
+        Some(label) => {
+            let encoding = encoding_for_label(label).map_err(|err| format!("--encoding: {err}"))?;
+            decode_with(&bytes, encoding, "override")
+        }
+        None => decode_report(&bytes, None, marketplace),
+    }
+    .map_err(|err| format!("{path}: {err}"))?;
+    if decoded.chosen_by == "marketplace" {
+        eprintln!(
+            "autopilot: {path}: not UTF-8; read as {} ({}'s legacy encoding)",
+            decoded.encoding,
+            marketplace.code()
+        );
+    }
+    let report = parse_feedback_report(&decoded.text, marketplace).map_err(|err| format!("{path}: {err}"))?;
     let mut output = String::new();
     for feedback in &report.feedback {
         let line = serde_json::json!({
@@ -134,7 +151,11 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
         ["notification", path] => notification(path),
-        ["feedback-report", "--marketplace", id, path] => feedback_report(id, path),
+        ["feedback-report", "--marketplace", id, path] => feedback_report(id, None, path),
+        ["feedback-report", "--marketplace", id, "--encoding", encoding, path]
+        | ["feedback-report", "--encoding", encoding, "--marketplace", id, path] => {
+            feedback_report(id, Some(encoding), path)
+        }
         ["triage", "--marketplace", id, "--fulfillment", channel]
         | ["triage", "--fulfillment", channel, "--marketplace", id] => triage_lines(id, channel),
         ["--help" | "-h" | "help"] => {

@@ -118,6 +118,33 @@ fn feedback_report_reads_gzip_and_country_codes() {
 }
 
 #[test]
+fn feedback_report_reads_legacy_encodings_without_being_told_and_takes_an_override() {
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/reports");
+    let jp = fixtures.join("jp_windows-31j.tsv");
+    let (code, stdout, stderr) = run(&["feedback-report", "--marketplace", "JP", jp.to_str().unwrap()], "");
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("最悪の商品です。二度と買いません"), "{stdout}");
+    assert!(stderr.contains("Shift_JIS"), "says how it read the file: {stderr}");
+    let de = fixtures.join("de_cp1252.tsv");
+    let (code, stdout, _) = run(&["feedback-report", "--marketplace", "DE", de.to_str().unwrap()], "");
+    assert_eq!(code, 0);
+    assert!(stdout.contains("Scheiße, nie wieder – Müll"), "{stdout}");
+    // told: the override wins (and a wrong one fails loudly instead of garbling)
+    let (code, stdout, _) =
+        run(&["feedback-report", "--marketplace", "DE", "--encoding", "windows-1252", de.to_str().unwrap()], "");
+    assert_eq!(code, 0);
+    assert!(stdout.contains("Größe falsch"), "{stdout}");
+    let (code, _, stderr) =
+        run(&["feedback-report", "--encoding", "UTF-8", "--marketplace", "DE", de.to_str().unwrap()], "");
+    assert_eq!(code, 1);
+    assert!(stderr.contains("not valid UTF-8"), "{stderr}");
+    let (code, _, stderr) =
+        run(&["feedback-report", "--marketplace", "DE", "--encoding", "klingon", de.to_str().unwrap()], "");
+    assert_eq!(code, 1);
+    assert!(stderr.contains("--encoding") && stderr.contains("klingon"), "{stderr}");
+}
+
+#[test]
 fn triage_reads_json_lines_and_prints_a_verdict_each() {
     let input = "{\"comment\": \"Paket kam zu spät an\", \"rating\": 2}\n\
                  {\"comment\": \"Scheiße\", \"rating\": 1}\n\

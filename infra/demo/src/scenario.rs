@@ -11,11 +11,11 @@ use autopilot_shared::domain::{
     Clock, DigestFrequency, DigestSchedule, EmailAddress, Marketplace, OrderId, ReviewRequest, ReviewRequestPolicy,
     SellerAccount, SellerId,
 };
-use autopilot_shared::spapi::{ApiOrder, SecretsManagerCredentials, SpApi, SpApiConfig, UsagePlans};
+use autopilot_shared::spapi::{SecretsManagerCredentials, SpApi, SpApiConfig, UsagePlans};
 use autopilot_shared::store::{DynamoStore, OrderRepository, SellerDirectory, StoreConfig};
 use chrono::{DateTime, Duration, Utc};
 use order_events::MessageOutcome;
-use spapi_sim::{DeliveryOptions, SimOrder, Simulator};
+use spapi_sim::{AmazonOrder, DeliveryOptions, SimOrder, Simulator};
 use tokio::time::Instant;
 
 const CLIENT_ID: &str = "amzn1.application-oa2-client.feedbackautopilotdemo";
@@ -62,7 +62,7 @@ pub(crate) fn demo_order_id(n: u32) -> String {
 fn sim_order(n: u32, purchased: DateTime<Utc>, status: &str) -> SimOrder {
     SimOrder {
         seller_id: SELLER.into(),
-        order: ApiOrder {
+        order: AmazonOrder {
             amazon_order_id: demo_order_id(n),
             purchase_date: purchased,
             last_update_date: purchased,
@@ -80,7 +80,10 @@ fn sim_order(n: u32, purchased: DateTime<Utc>, status: &str) -> SimOrder {
         destination_postal_code: Some(format!("9810{}", n % 10)),
         buyer_requested_cancel: false,
         omit_delivery_dates_in_notifications: n % 3 == 1,
+        null_nullable_fields: false,
         solicitation_eligible: true,
+        shipped_at: None,
+        refunded_at: None,
     }
 }
 

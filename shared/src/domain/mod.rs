@@ -13,10 +13,12 @@ pub mod seller;
 pub mod triage;
 
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use dispatch::{Decision, decide};
+pub use dispatch::{Decision, RequestPlan, decide, later, plan};
 pub use ids::{EmailAddress, IdError, OrderId, SellerId};
 pub use marketplace::{FeedbackDateFormat, Marketplace, Region};
 pub use order::{DeliveryWindow, FulfillmentChannel, Order, OrderStatus};
 pub use order_change::{ChangeEffect, ChangeSource, OrderChange, apply_change};
-pub use review_request::{ReviewRequest, SkipReason, SolicitationWindow, TransitionError, WindowPosition};
-pub use seller::{AlertDelivery, DigestFrequency, DigestSchedule, ReviewRequestPolicy, SellerAccount};
+pub use review_request::{
+    ExpiryReason, ReviewRequest, SkipReason, SolicitationWindow, TransitionError, WindowPosition,
+};
+pub use seller::{AlertDelivery, AskingPolicy, DigestFrequency, DigestSchedule, ReviewRequestPolicy, SellerAccount};

@@ -43,8 +43,9 @@ pub enum FulfillmentChannel {
     Mfn,
 }
 
-/// Amazon's delivery estimate. Real "Shipped" notifications often omit it; then it is fetched
-/// with getOrder when the review request comes due.
+/// Amazon's delivery estimate, as far as Amazon shows it: seller-fulfilled (MFN) orders only in
+/// Orders v0 and ORDER_CHANGE; Orders v2026's `fulfillment.deliverByWindow` when present. FBA
+/// orders usually have none: their review request is planned from the ship time instead.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct DeliveryWindow {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -98,5 +99,27 @@ pub struct Order {
     /// The buyer already left negative feedback for this order: never solicit.
     #[serde(default)]
     pub negative_feedback: bool,
+    /// Amazon's time of the first change that showed the order shipped: the anchor for planning
+    /// an order without delivery dates and for the asking cutoff.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shipped_at: Option<DateTime<Utc>>,
+    /// When a refund for the order was posted (Finances API): never solicit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refunded_at: Option<DateTime<Utc>>,
+    /// getSolicitationActionsForOrder answers received for this order (bounded by the seller's
+    /// asking policy).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub solicitation_checks: u16,
     pub review_request: ReviewRequest,
+}
+
+fn is_zero(n: &u16) -> bool {
+    *n == 0
+}
+
+impl Order {
+    /// What review-request planning counts from: the ship time, else the purchase time.
+    pub fn shipped_or_purchased(&self) -> DateTime<Utc> {
+        self.shipped_at.unwrap_or(self.purchase_date)
+    }
 }

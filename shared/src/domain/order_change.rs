@@ -4,10 +4,11 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::dispatch::plan;
 use super::ids::{OrderId, SellerId};
 use super::marketplace::Marketplace;
 use super::order::{DeliveryWindow, FulfillmentChannel, Order, OrderStatus};
-use super::review_request::{ReviewRequest, SkipReason, SolicitationWindow};
+use super::review_request::{ReviewRequest, SkipReason};
 use super::seller::ReviewRequestPolicy;
 
 /// Where a change came from.
@@ -27,7 +28,10 @@ pub struct OrderChange {
     pub order_id: OrderId,
     pub status: OrderStatus,
     pub fulfillment: FulfillmentChannel,
-    pub purchase_date: DateTime<Utc>,
+    /// ORDER_CHANGE's `PurchaseDate` may be null ("when there is no related information"): the
+    /// recorded one is kept, and a new order without one counts from the change.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purchase_date: Option<DateTime<Utc>>,
     #[serde(default)]
     pub delivery: DeliveryWindow,
     /// Amazon's time of the change (`OrderChangeTrigger.TimeOfOrderChange`, or the order's
@@ -63,11 +67,13 @@ pub enum ChangeEffect {
 /// - Changes are ordered by Amazon's change time; an older one never overwrites a newer record,
 ///   and an equal one with the same content is a duplicate.
 /// - Delivery dates and SKUs that a change leaves out are kept from the record.
-/// - The review request follows the order: scheduled once shipped (due at the seller's delay
-///   after the latest delivery estimate, clamped into Amazon's window; without dates it is due
-///   after the delay from the change and marked to fetch them), skipped when canceled,
-///   unfulfillable or the buyer asked to cancel. Final states and claimed requests are left to
-///   their owner, except that a cancellation still excludes a claimed request.
+/// - The first change that shows the order shipped gives its ship time.
+/// - The review request follows the order: scheduled once shipped by the domain's plan (the
+///   seller's delay after the latest delivery date, clamped into Amazon's window; without dates,
+///   ship time + transit + delay, with a seller-fulfilled order marked for one date lookup),
+///   skipped when canceled, unfulfillable or the buyer asked to cancel. Final states and claimed
+///   requests are left to their owner, except that a cancellation still excludes a claimed
+///   request.
 pub fn apply_change(existing: Option<&Order>, change: &OrderChange, policy: &ReviewRequestPolicy) -> ChangeEffect {
     if let Some(current) = existing {
         if change.changed_at < current.last_changed_at {
@@ -89,15 +95,15 @@ pub fn apply_change(existing: Option<&Order>, change: &OrderChange, policy: &Rev
         }
     }
     let buyer_cancel_requested = change.buyer_cancel_requested;
+    let shipped_at = existing.and_then(|o| o.shipped_at).or(change.status.is_shipped().then_some(change.changed_at));
     let current_request = existing.map(|o| o.review_request.clone()).unwrap_or(ReviewRequest::AwaitingShipment);
-    let review_request = next_review_request(&current_request, change, &delivery, policy);
-    let order = Order {
+    let mut order = Order {
         seller_id: change.seller_id.clone(),
         marketplace: change.marketplace,
         order_id: change.order_id.clone(),
         status: change.status,
         fulfillment: change.fulfillment,
-        purchase_date: change.purchase_date,
+        purchase_date: change.purchase_date.or(existing.map(|o| o.purchase_date)).unwrap_or(change.changed_at),
         delivery,
         last_changed_at: change.changed_at,
         order_type: change.order_type.clone().or(existing.and_then(|o| o.order_type.clone())),
@@ -105,8 +111,12 @@ pub fn apply_change(existing: Option<&Order>, change: &OrderChange, policy: &Rev
         skus,
         buyer_cancel_requested,
         negative_feedback: existing.is_some_and(|o| o.negative_feedback),
-        review_request,
+        shipped_at,
+        refunded_at: existing.and_then(|o| o.refunded_at),
+        solicitation_checks: existing.map_or(0, |o| o.solicitation_checks),
+        review_request: current_request.clone(),
     };
+    order.review_request = next_review_request(&current_request, &order, change, policy);
     if existing == Some(&order) {
         return ChangeEffect::Duplicate;
     }
@@ -123,8 +133,8 @@ fn same_facts(current: &Order, change: &OrderChange) -> bool {
 
 fn next_review_request(
     current: &ReviewRequest,
+    order: &Order,
     change: &OrderChange,
-    delivery: &DeliveryWindow,
     policy: &ReviewRequestPolicy,
 ) -> ReviewRequest {
     if current.is_final() {
@@ -138,7 +148,10 @@ fn next_review_request(
         None
     };
     if let Some(reason) = exclusion {
-        return current.skip(reason, change.changed_at).unwrap_or_else(|_| current.clone());
+        return current.skip(reason, change.changed_at).unwrap_or_else(|err| {
+            tracing::warn!(order = %order.order_id, error = %err, "exclusion not applied");
+            current.clone()
+        });
     }
     if matches!(current, ReviewRequest::Claimed { .. }) {
         return current.clone();
@@ -148,11 +161,16 @@ fn next_review_request(
         // from the newest change alone keeps the outcome independent of delivery order.
         return ReviewRequest::AwaitingShipment;
     }
-    let (due_at, needs_delivery_dates) = match (SolicitationWindow::for_delivery(delivery), delivery.known()) {
-        (Some(window), Some((_, latest))) => (window.due_time(latest, policy.delay()), false),
-        _ => (change.changed_at + policy.delay(), true),
-    };
-    current.schedule(due_at, needs_delivery_dates).unwrap_or_else(|_| current.clone())
+    // A seller-fulfilled order without dates is looked up once; a request already past its
+    // lookup (pending without the mark) keeps it off.
+    let looked_up = matches!(current, ReviewRequest::Pending { needs_delivery_dates: false, .. });
+    let needs_delivery_dates =
+        order.fulfillment == FulfillmentChannel::Mfn && order.delivery.known().is_none() && !looked_up;
+    let due_at = plan(order, policy).due_at;
+    current.schedule(due_at, needs_delivery_dates).unwrap_or_else(|err| {
+        tracing::warn!(order = %order.order_id, error = %err, "review request not rescheduled");
+        current.clone()
+    })
 }
 
 #[cfg(test)]
@@ -172,7 +190,7 @@ mod tests {
             order_id: OrderId::parse("903-8868176-2219830").unwrap(),
             status,
             fulfillment: FulfillmentChannel::Mfn,
-            purchase_date: t("2026-03-01T10:00:00Z"),
+            purchase_date: Some(t("2026-03-01T10:00:00Z")),
             delivery: DeliveryWindow::new(t("2026-03-03T00:00:00Z"), t("2026-03-05T00:00:00Z")),
             changed_at: t(changed_at),
             order_type: Some("StandardOrder".into()),
@@ -205,14 +223,55 @@ mod tests {
     }
 
     #[test]
-    fn without_dates_the_request_is_marked_to_fetch_them() {
+    fn a_seller_fulfilled_order_without_dates_is_marked_for_one_lookup() {
         let mut c = change(OrderStatus::Shipped, "2026-03-02T00:00:00Z");
         c.delivery = DeliveryWindow::default();
         let order = record(apply_change(None, &c, &policy()));
+        // shipped 2 March + 3 days transit + 7 days delay
         assert_eq!(
             order.review_request,
-            ReviewRequest::Pending { due_at: t("2026-03-09T00:00:00Z"), needs_delivery_dates: true }
+            ReviewRequest::Pending { due_at: t("2026-03-12T00:00:00Z"), needs_delivery_dates: true }
         );
+        assert_eq!(order.shipped_at, Some(t("2026-03-02T00:00:00Z")));
+        // once looked up (pending without the mark), a later change does not mark it again
+        let mut looked_up = order.clone();
+        looked_up.review_request =
+            ReviewRequest::Pending { due_at: t("2026-03-12T00:00:00Z"), needs_delivery_dates: false };
+        let mut later = c.clone();
+        later.changed_at = t("2026-03-03T00:00:00Z");
+        let again = record(apply_change(Some(&looked_up), &later, &policy()));
+        assert_eq!(again.review_request, looked_up.review_request);
+    }
+
+    #[test]
+    fn an_fba_order_is_planned_from_its_ship_time_without_a_lookup() {
+        let mut c = change(OrderStatus::Unshipped, "2026-03-01T11:00:00Z");
+        c.fulfillment = FulfillmentChannel::Afn;
+        c.delivery = DeliveryWindow::default();
+        let unshipped = record(apply_change(None, &c, &policy()));
+        assert_eq!(unshipped.shipped_at, None);
+        let mut shipped = c.clone();
+        shipped.status = OrderStatus::Shipped;
+        shipped.changed_at = t("2026-03-03T06:00:00Z");
+        let order = record(apply_change(Some(&unshipped), &shipped, &policy()));
+        assert_eq!(order.shipped_at, Some(t("2026-03-03T06:00:00Z")));
+        assert_eq!(
+            order.review_request,
+            ReviewRequest::Pending { due_at: t("2026-03-13T06:00:00Z"), needs_delivery_dates: false }
+        );
+        // a later change keeps the first ship time
+        let mut again = shipped.clone();
+        again.changed_at = t("2026-03-04T06:00:00Z");
+        assert_eq!(record(apply_change(Some(&order), &again, &policy())).shipped_at, order.shipped_at);
+    }
+
+    #[test]
+    fn a_null_purchase_date_keeps_the_recorded_one() {
+        let first = record(apply_change(None, &change(OrderStatus::Unshipped, "2026-03-01T11:00:00Z"), &policy()));
+        let mut c = change(OrderStatus::Shipped, "2026-03-02T00:00:00Z");
+        c.purchase_date = None;
+        assert_eq!(record(apply_change(Some(&first), &c, &policy())).purchase_date, first.purchase_date);
+        assert_eq!(record(apply_change(None, &c, &policy())).purchase_date, c.changed_at);
     }
 
     #[test]

@@ -92,6 +92,27 @@ pub enum SkipReason {
     NotEligible,
 }
 
+/// Why a review request expired without going out. Stored and reported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExpiryReason {
+    /// The delivery estimate's window had closed before the order could be looked at (for
+    /// example an order first recorded weeks after it shipped); Amazon was never asked.
+    WindowClosed,
+    /// Amazon was asked on the cadence up to the cutoff and never offered the request (not
+    /// eligible, already asked by other means, or its own window never opened for us).
+    NotOffered,
+}
+
+impl ExpiryReason {
+    pub fn code(self) -> &'static str {
+        match self {
+            ExpiryReason::WindowClosed => "window_closed",
+            ExpiryReason::NotOffered => "not_offered",
+        }
+    }
+}
+
 impl SkipReason {
     pub fn code(self) -> &'static str {
         match self {
@@ -114,7 +135,9 @@ impl SkipReason {
 pub enum ReviewRequest {
     /// Not shipped yet: nothing to schedule.
     AwaitingShipment,
-    /// To be decided at `due_at`. Without delivery dates the dispatcher first fetches them.
+    /// To be decided at `due_at`. `needs_delivery_dates`: a seller-fulfilled order whose dates
+    /// were not in its notifications; the dispatcher looks them up once (getOrder), then plans
+    /// with what it has.
     Pending {
         due_at: DateTime<Utc>,
         #[serde(default)]
@@ -139,9 +162,12 @@ pub enum ReviewRequest {
         reason: SkipReason,
         decided_at: DateTime<Utc>,
     },
-    /// The window closed before a request could be sent.
+    /// The window closed, or the cutoff passed, before a request could be sent. `reason` is
+    /// absent on records written before reasons were kept.
     Expired {
         at: DateTime<Utc>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<ExpiryReason>,
     },
 }
 
@@ -265,11 +291,13 @@ impl ReviewRequest {
         Ok(ReviewRequest::Skipped { reason, decided_at: at })
     }
 
-    /// The window closed before a request went out.
-    pub fn expire(&self, at: DateTime<Utc>) -> Result<Self, TransitionError> {
+    /// The window closed (or the cutoff passed) before a request went out.
+    pub fn expire(&self, at: DateTime<Utc>, reason: ExpiryReason) -> Result<Self, TransitionError> {
         self.refuse_if_final()?;
         match self {
-            ReviewRequest::Pending { .. } | ReviewRequest::Claimed { .. } => Ok(ReviewRequest::Expired { at }),
+            ReviewRequest::Pending { .. } | ReviewRequest::Claimed { .. } => {
+                Ok(ReviewRequest::Expired { at, reason: Some(reason) })
+            }
             other => Err(TransitionError::Invalid { action: "expire", state: other.state_name() }),
         }
     }
@@ -350,7 +378,7 @@ mod tests {
         assert_eq!(sent.skip(SkipReason::Canceled, now), Err(TransitionError::Final("sent")));
         assert_eq!(sent.claim("b", now, Duration::minutes(1)), Err(TransitionError::Final("sent")));
         let skipped = ReviewRequest::AwaitingShipment.skip(SkipReason::Canceled, now).unwrap();
-        assert_eq!(skipped.expire(now), Err(TransitionError::Final("skipped")));
+        assert_eq!(skipped.expire(now, ExpiryReason::NotOffered), Err(TransitionError::Final("skipped")));
     }
 
     #[test]
@@ -364,8 +392,14 @@ mod tests {
             claimed.release("a", later, false).unwrap(),
             ReviewRequest::Pending { due_at: later, needs_delivery_dates: false }
         );
-        assert_eq!(claimed.expire(now).unwrap(), ReviewRequest::Expired { at: now });
-        assert!(ReviewRequest::AwaitingShipment.expire(now).is_err());
+        assert_eq!(
+            claimed.expire(now, ExpiryReason::NotOffered).unwrap(),
+            ReviewRequest::Expired { at: now, reason: Some(ExpiryReason::NotOffered) }
+        );
+        assert!(ReviewRequest::AwaitingShipment.expire(now, ExpiryReason::WindowClosed).is_err());
+        // records written before reasons were kept still read
+        let old: ReviewRequest = serde_json::from_str(r#"{"state":"expired","at":"2026-03-10T00:00:00Z"}"#).unwrap();
+        assert_eq!(old, ReviewRequest::Expired { at: now, reason: None });
     }
 
     #[test]

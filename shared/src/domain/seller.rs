@@ -78,6 +78,81 @@ pub struct ReviewRequestPolicy {
     /// Amazon order programs (e.g. `Business`) or order types (e.g. `Preorder`) to leave alone.
     #[serde(default)]
     pub excluded_programs: BTreeSet<String>,
+    /// How orders are planned when Amazon gives no delivery dates (FBA orders, always), and how
+    /// long Amazon is asked before an order is given up.
+    #[serde(default)]
+    pub asking: AskingPolicy,
+}
+
+/// Planning without delivery dates, and the cadence and cutoff of asking Amazon.
+///
+/// Amazon does not show FBA (AFN) orders' delivery dates (Orders v0 and ORDER_CHANGE: "Only
+/// returned for seller-fulfilled orders"), but it still applies its window: the
+/// productReviewAndSellerFeedback action is offered by getSolicitationActionsForOrder only while
+/// the window is open. So such an order is first due at the ship time plus a transit estimate
+/// plus the seller's delay, and from then on Amazon is asked every `ask_every_hours` until
+/// `cutoff_days_after_shipping`. The cutoff also bounds how long a dated order whose window
+/// Amazon does not (yet) confirm is asked: a revised estimate whose notification was lost may
+/// open the window later than the stored dates say.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AskingPolicy {
+    /// Days from shipping to delivery where no per-marketplace figure is set.
+    #[serde(default = "AskingPolicy::default_transit_days")]
+    pub transit_days: u16,
+    /// Per-marketplace transit estimates, overriding `transit_days`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub transit_days_by_marketplace: BTreeMap<Marketplace, u16>,
+    /// How often Amazon is asked again while it does not offer the request.
+    #[serde(default = "AskingPolicy::default_ask_every_hours")]
+    pub ask_every_hours: u16,
+    /// Days after shipping (or purchase, when the ship time is unknown) after which an order
+    /// that Amazon never offered is expired.
+    #[serde(default = "AskingPolicy::default_cutoff_days")]
+    pub cutoff_days_after_shipping: u16,
+}
+
+impl AskingPolicy {
+    fn default_transit_days() -> u16 {
+        3
+    }
+    fn default_ask_every_hours() -> u16 {
+        24
+    }
+    fn default_cutoff_days() -> u16 {
+        45
+    }
+
+    pub fn transit(&self, marketplace: Marketplace) -> Duration {
+        let days = self.transit_days_by_marketplace.get(&marketplace).copied().unwrap_or(self.transit_days);
+        Duration::days(i64::from(days))
+    }
+
+    /// The pause between two questions to Amazon (at least an hour).
+    pub fn ask_every(&self) -> Duration {
+        Duration::hours(i64::from(self.ask_every_hours.max(1)))
+    }
+
+    pub fn cutoff_after_shipping(&self) -> Duration {
+        Duration::days(i64::from(self.cutoff_days_after_shipping))
+    }
+
+    /// The most getSolicitationActionsForOrder calls one order can cost when no call fails: one
+    /// at its due time, then one per `ask_every` until the cutoff.
+    pub fn max_questions_per_order(&self) -> u32 {
+        let cutoff_hours = u32::from(self.cutoff_days_after_shipping) * 24;
+        1 + cutoff_hours.div_ceil(u32::from(self.ask_every_hours.max(1)))
+    }
+}
+
+impl Default for AskingPolicy {
+    fn default() -> Self {
+        Self {
+            transit_days: Self::default_transit_days(),
+            transit_days_by_marketplace: BTreeMap::new(),
+            ask_every_hours: Self::default_ask_every_hours(),
+            cutoff_days_after_shipping: Self::default_cutoff_days(),
+        }
+    }
 }
 
 impl ReviewRequestPolicy {
@@ -91,6 +166,7 @@ impl ReviewRequestPolicy {
             do_not_solicit_orders: BTreeSet::new(),
             do_not_solicit_skus: BTreeSet::new(),
             excluded_programs: BTreeSet::new(),
+            asking: AskingPolicy::default(),
         }
     }
 

@@ -13,6 +13,7 @@ use crate::domain::ratings::DailyBuckets;
 use crate::domain::{Marketplace, SellerAccount};
 use crate::events::PublishError;
 use crate::notifications::ReportFinished;
+use crate::reports::encoding::{DecodeError, decode_report};
 use crate::reports::feedback::{ReportError, parse_feedback_report};
 use crate::spapi::{CreateReportSpecification, ProcessingStatus, SpApiError};
 use crate::store::{Expect, PutOutcome, ReportJob, ReportJobState, StoreError, Versioned};
@@ -27,6 +28,8 @@ pub enum SyncError {
     Publish(#[from] PublishError),
     #[error("feedback report {report_id}: {source}")]
     Report { report_id: String, source: ReportError },
+    #[error("feedback report {report_id}: {source}")]
+    Encoding { report_id: String, source: DecodeError },
     /// The order kept changing under us while we flagged its negative feedback; nothing was
     /// recorded for it, so the next run tries again.
     #[error("order {order_id} was busy; its negative-feedback flag is tried again next run")]
@@ -331,11 +334,13 @@ impl FeedbackSync {
     ) -> Result<(), SyncError> {
         let seller = &account.seller_id;
         let api = self.api.seller(account, marketplace.region()).await?;
-        let bytes = api.fetch_report_document(document_id, deadline).await?;
-        // Amazon documents flat-file reports as UTF-8 for these marketplaces; a stray invalid
-        // byte costs one character, not the report.
-        let text = String::from_utf8_lossy(&bytes);
-        let parsed = parse_feedback_report(&text, marketplace)
+        let document = api.fetch_report_document(document_id, deadline).await?;
+        // By the download's charset, else UTF-8 when valid, else the marketplace's legacy
+        // encoding: never a lossy decode that would hide a word from triage.
+        let decoded = decode_report(&document.bytes, document.content_type.as_deref(), marketplace)
+            .map_err(|source| SyncError::Encoding { report_id: report_id.to_string(), source })?;
+        tracing::debug!(%seller, %marketplace, report_id, encoding = decoded.encoding, chosen_by = decoded.chosen_by, "report decoded");
+        let parsed = parse_feedback_report(&decoded.text, marketplace)
             .map_err(|source| SyncError::Report { report_id: report_id.to_string(), source })?;
         for rejected in &parsed.rejected {
             // The line number and the reason only: the row may hold the rater's e-mail.

@@ -24,3 +24,12 @@ impl ParseError {
         ParseError::Field { field: field.into(), message: message.into() }
     }
 }
+
+/// A value from the wire as an error message may show it: at most 40 characters.
+pub(crate) fn clip(value: &str) -> String {
+    const MAX: usize = 40;
+    match value.char_indices().nth(MAX) {
+        Some((cut, _)) => format!("{}…", &value[..cut]),
+        None => value.to_string(),
+    }
+}

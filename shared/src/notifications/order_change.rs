@@ -1,5 +1,5 @@
-//! ORDER_CHANGE (see Amazon's OrderChangeNotification schema) and getOrders orders, to
-//! [`OrderChange`].
+//! ORDER_CHANGE (see Amazon's OrderChangeNotification schema) and Orders v2026-01-01 orders
+//! (searchOrders, getOrder), to [`OrderChange`].
 
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
@@ -9,7 +9,7 @@ use super::ParseError;
 use crate::domain::{
     ChangeSource, DeliveryWindow, FulfillmentChannel, Marketplace, OrderChange, OrderId, OrderStatus, SellerId,
 };
-use crate::spapi::ApiOrder;
+use crate::spapi::Order2026;
 
 /// A parsed notification: an order change, or a type this consumer does not handle.
 #[derive(Debug, Clone, PartialEq)]
@@ -22,6 +22,10 @@ pub enum Notification {
 #[serde(rename_all = "PascalCase")]
 struct Envelope {
     notification_type: String,
+    /// When the notification was published: what orders a change whose TimeOfOrderChange is
+    /// null.
+    #[serde(default)]
+    event_time: Option<DateTime<Utc>>,
     #[serde(default)]
     payload: Option<serde_json::Value>,
     #[serde(default)]
@@ -55,7 +59,9 @@ struct OrderChangeWire {
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct Trigger {
-    time_of_order_change: DateTime<Utc>,
+    /// Required and nullable in the model: "null when there is no related timestamp".
+    #[serde(deserialize_with = "required_nullable")]
+    time_of_order_change: Option<DateTime<Utc>>,
     #[serde(default)]
     change_reason: Option<String>,
 }
@@ -65,7 +71,9 @@ struct Trigger {
 struct Summary {
     marketplace_id: String,
     order_status: String,
-    purchase_date: DateTime<Utc>,
+    /// Required and nullable in the model.
+    #[serde(deserialize_with = "required_nullable")]
+    purchase_date: Option<DateTime<Utc>>,
     fulfillment_type: String,
     #[serde(default)]
     order_type: Option<String>,
@@ -85,6 +93,11 @@ struct Item {
     seller_sku: Option<String>,
     #[serde(rename = "IsBuyerRequestedCancel", default)]
     is_buyer_requested_cancel: Option<bool>,
+}
+
+/// A field the model requires but allows to be null: missing is an error, null is `None`.
+fn required_nullable<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
+    Option::<T>::deserialize(d)
 }
 
 fn from_value<T: DeserializeOwned>(value: serde_json::Value, prefix: &str) -> Result<T, ParseError> {
@@ -136,6 +149,9 @@ pub fn parse_notification(body: &str) -> Result<Notification, ParseError> {
     let cancel_reason = wire.order_change_type.as_deref() == Some("BuyerRequestedChange")
         && wire.order_change_trigger.change_reason.as_deref().is_some_and(|r| r.to_lowercase().contains("cancel"));
     let buyer_cancel_requested = cancel_reason || items.iter().any(|i| i.is_buyer_requested_cancel == Some(true));
+    let changed_at = wire.order_change_trigger.time_of_order_change.or(envelope.event_time).ok_or_else(|| {
+        ParseError::field(format!("{AT}.OrderChangeTrigger.TimeOfOrderChange"), "null, and no EventTime to use instead")
+    })?;
     Ok(Notification::OrderChange(Box::new(OrderChange {
         seller_id,
         marketplace,
@@ -144,7 +160,7 @@ pub fn parse_notification(body: &str) -> Result<Notification, ParseError> {
         fulfillment,
         purchase_date: summary.purchase_date,
         delivery: DeliveryWindow { earliest: summary.earliest_delivery_date, latest: summary.latest_delivery_date },
-        changed_at: wire.order_change_trigger.time_of_order_change,
+        changed_at,
         order_type: summary.order_type,
         programs: summary.order_programs.unwrap_or_default(),
         skus: items.into_iter().filter_map(|i| i.seller_sku).collect(),
@@ -164,35 +180,77 @@ fn parse_fulfillment(value: &str, field: &str) -> Result<FulfillmentChannel, Par
         .map_err(|_| ParseError::field(field, format!("expected AFN or MFN, got {value:?}")))
 }
 
-/// An order from getOrders/getOrder as a change at its `LastUpdateDate`.
-pub fn api_order_change(seller_id: &SellerId, order: &ApiOrder) -> Result<OrderChange, ParseError> {
-    let order_id =
-        OrderId::parse(order.amazon_order_id.clone()).map_err(|e| ParseError::field("AmazonOrderId", e.to_string()))?;
-    let marketplace_id =
-        order.marketplace_id.as_deref().ok_or_else(|| ParseError::field("MarketplaceId", "missing"))?;
-    let marketplace =
-        Marketplace::from_id(marketplace_id).map_err(|e| ParseError::field("MarketplaceId", e.to_string()))?;
-    let fulfillment = parse_fulfillment(order.fulfillment_channel.as_deref().unwrap_or(""), "FulfillmentChannel")?;
-    let mut programs = Vec::new();
-    if order.is_business_order == Some(true) {
-        programs.push("Business".to_string());
-    }
-    if order.is_replacement_order == Some(true) {
+/// An Orders v2026-01-01 order (with the FULFILLMENT dataset) as a change at its
+/// `lastUpdatedTime`. `deliverByWindow`, when Amazon gives it, is the delivery estimate.
+pub fn api_order_change(seller_id: &SellerId, order: &Order2026) -> Result<OrderChange, ParseError> {
+    let order_id = OrderId::parse(order.order_id.clone()).map_err(|e| ParseError::field("orderId", e.to_string()))?;
+    let marketplace_id = order
+        .sales_channel
+        .marketplace_id
+        .as_deref()
+        .ok_or_else(|| ParseError::field("salesChannel.marketplaceId", "missing"))?;
+    let marketplace = Marketplace::from_id(marketplace_id)
+        .map_err(|e| ParseError::field("salesChannel.marketplaceId", e.to_string()))?;
+    let fulfillment = order
+        .fulfillment
+        .as_ref()
+        .ok_or_else(|| ParseError::field("fulfillment", "missing (asked for with includedData=FULFILLMENT)"))?;
+    let status = match fulfillment.fulfillment_status.as_str() {
+        "PENDING_AVAILABILITY" => OrderStatus::PendingAvailability,
+        "PENDING" => OrderStatus::Pending,
+        "UNSHIPPED" => OrderStatus::Unshipped,
+        "PARTIALLY_SHIPPED" => OrderStatus::PartiallyShipped,
+        "SHIPPED" => OrderStatus::Shipped,
+        "CANCELLED" => OrderStatus::Canceled,
+        "UNFULFILLABLE" => OrderStatus::Unfulfillable,
+        other => {
+            return Err(ParseError::field(
+                "fulfillment.fulfillmentStatus",
+                format!("unknown status {:?}", super::clip(other)),
+            ));
+        }
+    };
+    let channel = match fulfillment.fulfilled_by.as_deref() {
+        Some("AMAZON") => FulfillmentChannel::Afn,
+        Some("MERCHANT") => FulfillmentChannel::Mfn,
+        other => {
+            return Err(ParseError::field(
+                "fulfillment.fulfilledBy",
+                format!("expected AMAZON or MERCHANT, got {:?}", other.map(super::clip)),
+            ));
+        }
+    };
+    let window = fulfillment.deliver_by_window.unwrap_or_default();
+    // The names seller exclusions use (ORDER_CHANGE's `OrderPrograms` say `Business`).
+    let mut programs: Vec<String> = order
+        .programs
+        .iter()
+        .map(|p| if p == "AMAZON_BUSINESS" { "Business".to_string() } else { p.clone() })
+        .collect();
+    if order.associated_orders.iter().any(|a| a.association_type.as_deref() == Some("REPLACEMENT_ORIGINAL_ID")) {
         programs.push("Replacement".to_string());
     }
+    let buyer_cancel_requested = order.order_items.iter().any(|item| {
+        item.cancellation
+            .as_ref()
+            .and_then(|c| c.cancellation_request.as_ref())
+            .is_some_and(|r| r.requester.as_deref() == Some("BUYER"))
+    });
     Ok(OrderChange {
         seller_id: seller_id.clone(),
         marketplace,
         order_id,
-        status: parse_status(&order.order_status, "OrderStatus")?,
-        fulfillment,
-        purchase_date: order.purchase_date,
-        delivery: DeliveryWindow { earliest: order.earliest_delivery_date, latest: order.latest_delivery_date },
-        changed_at: order.last_update_date,
-        order_type: order.order_type.clone(),
+        status,
+        fulfillment: channel,
+        purchase_date: Some(order.created_time),
+        delivery: DeliveryWindow { earliest: window.earliest_date_time, latest: window.latest_date_time },
+        changed_at: order.last_updated_time,
+        // v2026 has no order type; a pre-order says so among its programs (the recorded type
+        // is kept otherwise).
+        order_type: order.programs.iter().any(|p| p == "PREORDER").then(|| "Preorder".to_string()),
         programs,
-        skus: Vec::new(),
-        buyer_cancel_requested: false,
+        skus: order.order_items.iter().filter_map(|i| i.product.as_ref()?.seller_sku.clone()).collect(),
+        buyer_cancel_requested,
         source: ChangeSource::Reconciliation,
         notification_id: None,
     })

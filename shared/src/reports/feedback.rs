@@ -133,6 +133,14 @@ pub fn parse_feedback_report(text: &str, marketplace: Marketplace) -> Result<Par
         if row.trim().is_empty() {
             continue;
         }
+        // A stray tab in a comment would shift every later cell into the wrong column: such a
+        // row is rejected whole (its cells are not echoed: they may hold the rater's e-mail).
+        let width = row.split('\t').count();
+        if width != header.len() {
+            let message = format!("the row has {width} columns, the header {}", header.len());
+            report.rejected.push(RowError { line, message });
+            continue;
+        }
         match parse_row(row, columns, marketplace) {
             Ok(feedback) => report.feedback.push(feedback),
             Err(message) => report.rejected.push(RowError { line, message }),
@@ -259,6 +267,24 @@ mod tests {
         assert!(report.rejected[0].message.contains("Date") && report.rejected[0].message.contains("D.M.YY"));
         assert!(report.rejected[1].message.contains("Rating"));
         assert!(report.rejected[2].message.contains("Order ID"));
+    }
+
+    #[test]
+    fn a_row_whose_column_count_differs_from_the_header_is_rejected_not_shifted() {
+        // a stray tab inside the comment: six cells would become seven
+        let text = "Date\tRating\tComments\tYour Response\tOrder ID\tRater Email\n\
+                    3/7/26\t1\tBroken\tand late\t\t111-1234567-1234567\trater@example.com\n\
+                    3/7/26\t2\tLate\t\t111-1234567-1234568\n\
+                    3/8/26\t2\tLate\t\t111-1234567-1234569\tr@example.com\n";
+        let report = parse_feedback_report(text, Marketplace::Us).unwrap();
+        assert_eq!(report.feedback.len(), 1);
+        assert_eq!(report.feedback[0].order_id.as_str(), "111-1234567-1234569");
+        let rejected: Vec<(usize, &str)> = report.rejected.iter().map(|e| (e.line, e.message.as_str())).collect();
+        assert_eq!(
+            rejected,
+            vec![(2, "the row has 7 columns, the header 6"), (3, "the row has 5 columns, the header 6")]
+        );
+        assert!(report.rejected.iter().all(|e| !e.to_string().contains("rater@")), "no cell is echoed");
     }
 
     #[test]

@@ -15,14 +15,14 @@ use tokio::time::Instant;
 use super::credentials::CredentialSource;
 use super::lwa::{AMAZON_TOKEN_ENDPOINT, Grant, LwaCredentials, NOTIFICATIONS_SCOPE, TokenCache};
 use super::model::{
-    ApiOrderItem, CompressionAlgorithm, CreateDestinationRequest, CreateDestinationResponse, CreateReportResponse,
+    CompressionAlgorithm, CreateDestinationRequest, CreateDestinationResponse, CreateReportResponse,
     CreateReportSpecification, CreateSubscriptionRequest, Destination, DestinationResource, ErrorList,
-    GetDestinationsResponse, GetOrderItemsResponse, GetOrderResponse, GetOrdersResponse, OrdersList,
-    PRODUCT_REVIEW_ACTION, Report, ReportDocument, SolicitationActions, SqsResource, Subscription,
-    SubscriptionResponse,
+    FinancialEventsPage, GetDestinationsResponse, GetOrderResponse, ListFinancialEventsResponse, Order2026,
+    PRODUCT_REVIEW_ACTION, Report, ReportDocument, SearchOrdersResponse, SolicitationActions, SqsResource,
+    Subscription, SubscriptionResponse,
 };
 use super::plans::{Operation, TokenBucket, UsagePlans, backoff};
-use super::{ApiOrder, ForbiddenKind, SpApiError, classify_forbidden};
+use super::{ForbiddenKind, SpApiError, classify_forbidden};
 use crate::domain::{Clock, Marketplace, OrderId, Region, SellerAccount, SellerId};
 
 #[derive(Debug, Clone)]
@@ -105,14 +105,20 @@ impl SpApi {
     }
 }
 
-/// The request to getOrders.
+/// The request to searchOrders.
 #[derive(Debug, Clone, Default)]
 pub struct OrdersQuery {
     pub marketplaces: Vec<Marketplace>,
+    /// Inclusive, per the model ("updated at or after this time").
     pub last_updated_after: Option<DateTime<Utc>>,
-    pub next_token: Option<String>,
+    pub last_updated_before: Option<DateTime<Utc>>,
+    pub pagination_token: Option<String>,
     pub max_results_per_page: Option<u32>,
 }
+
+/// The datasets asked for with every order: the status and fulfilment (with `deliverByWindow`)
+/// and cancellations. Never `BUYER` or `RECIPIENT`.
+const ORDER_DATASETS: &str = "FULFILLMENT,CANCELLATION";
 
 /// SP-API calls on behalf of one seller in one region.
 pub struct SellerApi {
@@ -322,58 +328,61 @@ impl SellerApi {
         serde_json::from_slice(&body).map_err(|err| SpApiError::Decode { operation, message: err.to_string() })
     }
 
-    /// getOrders (v0): one page of orders updated after a time, or the page a NextToken names.
-    pub async fn get_orders(&self, query: &OrdersQuery, deadline: Instant) -> Result<OrdersList, SpApiError> {
-        let mut call = Call::new(Operation::GetOrders, Method::GET, "/orders/v0/orders".into(), deadline)
-            .query("MarketplaceIds", query.marketplaces.iter().map(|m| m.id()).collect::<Vec<_>>().join(","));
+    /// searchOrders (Orders v2026-01-01): one page of orders updated at or after a time (or the
+    /// page a token names), with the `FULFILLMENT` and `CANCELLATION` datasets: the status,
+    /// who fulfils, `deliverByWindow` when Amazon gives it, and buyers' cancellation requests.
+    pub async fn search_orders(
+        &self,
+        query: &OrdersQuery,
+        deadline: Instant,
+    ) -> Result<SearchOrdersResponse, SpApiError> {
+        let mut call = Call::new(Operation::SearchOrders, Method::GET, "/orders/2026-01-01/orders".into(), deadline)
+            .query("marketplaceIds", query.marketplaces.iter().map(|m| m.id()).collect::<Vec<_>>().join(","))
+            .query("includedData", ORDER_DATASETS);
         if let Some(after) = query.last_updated_after {
-            call = call.query("LastUpdatedAfter", after.to_rfc3339_opts(SecondsFormat::Secs, true));
+            call = call.query("lastUpdatedAfter", after.to_rfc3339_opts(SecondsFormat::Secs, true));
         }
-        if let Some(token) = &query.next_token {
-            call = call.query("NextToken", token.clone());
+        if let Some(before) = query.last_updated_before {
+            call = call.query("lastUpdatedBefore", before.to_rfc3339_opts(SecondsFormat::Secs, true));
+        }
+        if let Some(token) = &query.pagination_token {
+            call = call.query("paginationToken", token.clone());
         }
         if let Some(max) = query.max_results_per_page {
-            call = call.query("MaxResultsPerPage", max.to_string());
+            call = call.query("maxResultsPerPage", max.to_string());
         }
-        let response: GetOrdersResponse = self.execute_json(call).await?;
-        response.payload.ok_or(SpApiError::Decode { operation: "getOrders", message: "no payload".into() })
+        self.execute_json(call).await
     }
 
-    /// getOrder (v0): one order, for its delivery dates.
-    pub async fn get_order(&self, order_id: &OrderId, deadline: Instant) -> Result<ApiOrder, SpApiError> {
-        let call = Call::new(Operation::GetOrder, Method::GET, format!("/orders/v0/orders/{order_id}"), deadline);
+    /// getOrder (Orders v2026-01-01) with the `FULFILLMENT` dataset.
+    pub async fn get_order(&self, order_id: &OrderId, deadline: Instant) -> Result<Order2026, SpApiError> {
+        let call =
+            Call::new(Operation::GetOrder, Method::GET, format!("/orders/2026-01-01/orders/{order_id}"), deadline)
+                .query("includedData", ORDER_DATASETS);
         let response: GetOrderResponse = self.execute_json(call).await?;
-        response.payload.ok_or(SpApiError::Decode { operation: "getOrder", message: "no payload".into() })
+        Ok(response.order)
     }
 
-    /// getOrderItems (v0), all pages: the order's items (for their SKUs).
-    pub async fn get_order_items(
+    /// listFinancialEvents (Finances v0): one page of the financial events posted in
+    /// `[posted_after, posted_before)`, or the page a token names.
+    pub async fn list_financial_events(
         &self,
-        order_id: &OrderId,
+        posted_after: DateTime<Utc>,
+        posted_before: DateTime<Utc>,
+        next_token: Option<&str>,
         deadline: Instant,
-    ) -> Result<Vec<ApiOrderItem>, SpApiError> {
-        let mut items = Vec::new();
-        let mut next_token: Option<String> = None;
-        loop {
-            let mut call = Call::new(
-                Operation::GetOrderItems,
-                Method::GET,
-                format!("/orders/v0/orders/{order_id}/orderItems"),
-                deadline,
-            );
-            if let Some(token) = next_token.take() {
-                call = call.query("NextToken", token);
-            }
-            let response: GetOrderItemsResponse = self.execute_json(call).await?;
-            let page = response
-                .payload
-                .ok_or(SpApiError::Decode { operation: "getOrderItems", message: "no payload".into() })?;
-            items.extend(page.order_items);
-            match page.next_token {
-                Some(token) => next_token = Some(token),
-                None => return Ok(items),
-            }
+    ) -> Result<FinancialEventsPage, SpApiError> {
+        // A next page is asked with the same arguments as the first, plus its token.
+        let mut call =
+            Call::new(Operation::ListFinancialEvents, Method::GET, "/finances/v0/financialEvents".into(), deadline)
+                .query("MaxResultsPerPage", "100")
+                .query("PostedAfter", posted_after.to_rfc3339_opts(SecondsFormat::Secs, true))
+                .query("PostedBefore", posted_before.to_rfc3339_opts(SecondsFormat::Secs, true));
+        if let Some(token) = next_token {
+            call = call.query("NextToken", token.to_string());
         }
+        let response: ListFinancialEventsResponse = self.execute_json(call).await?;
+        Ok(response.payload.unwrap_or_default())
     }
 
     /// getSolicitationActionsForOrder: the names of the solicitations Amazon offers now (empty
@@ -456,7 +465,11 @@ impl SellerApi {
 
     /// getReportDocument, then the download, decompressed. The URL lives five minutes: if it
     /// has expired by the time the download runs, a fresh one is asked for once.
-    pub async fn fetch_report_document(&self, document_id: &str, deadline: Instant) -> Result<Vec<u8>, SpApiError> {
+    pub async fn fetch_report_document(
+        &self,
+        document_id: &str,
+        deadline: Instant,
+    ) -> Result<DownloadedDocument, SpApiError> {
         let document = self.get_report_document(document_id, deadline).await?;
         match self.download(&document, deadline).await {
             Err(SpApiError::DocumentUrlExpired { .. }) => {
@@ -468,8 +481,13 @@ impl SellerApi {
     }
 
     /// Download a report document from its pre-signed URL (no SP-API token), retrying transient
-    /// failures, and gunzip it when Amazon says so or the bytes are gzip.
-    pub async fn download(&self, document: &ReportDocument, deadline: Instant) -> Result<Vec<u8>, SpApiError> {
+    /// failures, and gunzip it when Amazon says so or the bytes are gzip. The download's
+    /// Content-Type comes along: its charset says how the text is encoded.
+    pub async fn download(
+        &self,
+        document: &ReportDocument,
+        deadline: Instant,
+    ) -> Result<DownloadedDocument, SpApiError> {
         const OPERATION: &str = "reportDocumentDownload";
         let mut attempts = 0;
         let mut last = String::new();
@@ -482,10 +500,20 @@ impl SellerApi {
             let response =
                 self.http.get(&document.url).timeout(self.config.request_timeout.min(remaining)).send().await;
             match response {
-                Ok(r) if r.status().is_success() => match r.bytes().await {
-                    Ok(bytes) => return decompress(document, bytes.to_vec()),
-                    Err(err) => last = format!("connection lost: {err}"),
-                },
+                Ok(r) if r.status().is_success() => {
+                    let content_type = r
+                        .headers()
+                        .get(reqwest::header::CONTENT_TYPE)
+                        .and_then(|v| v.to_str().ok())
+                        .map(str::to_string);
+                    match r.bytes().await {
+                        Ok(bytes) => {
+                            let bytes = decompress(document, bytes.to_vec())?;
+                            return Ok(DownloadedDocument { bytes, content_type });
+                        }
+                        Err(err) => last = format!("connection lost: {err}"),
+                    }
+                }
                 Ok(r) if r.status() == StatusCode::FORBIDDEN || r.status() == StatusCode::GONE => {
                     return Err(SpApiError::DocumentUrlExpired { document_id: document.report_document_id.clone() });
                 }
@@ -574,6 +602,13 @@ impl SellerApi {
             Err(err) => Err(err),
         }
     }
+}
+
+/// A downloaded report document: its (decompressed) bytes and the download's Content-Type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DownloadedDocument {
+    pub bytes: Vec<u8>,
+    pub content_type: Option<String>,
 }
 
 fn decompress(document: &ReportDocument, bytes: Vec<u8>) -> Result<Vec<u8>, SpApiError> {

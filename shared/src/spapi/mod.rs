@@ -17,11 +17,12 @@ pub mod plans;
 
 use thiserror::Error;
 
-pub use client::{OrdersQuery, SellerApi, SpApi, SpApiConfig, deadline_from_epoch_millis};
+pub use client::{DownloadedDocument, OrdersQuery, SellerApi, SpApi, SpApiConfig, deadline_from_epoch_millis};
 pub use credentials::{CredentialSource, SecretsManagerCredentials};
 pub use lwa::LwaCredentials;
 pub use model::{
-    ApiError, ApiOrder, ApiOrderItem, CreateReportSpecification, ProcessingStatus, Report, ReportDocument,
+    ApiError, CreateReportSpecification, FinancialEventsPage, Order2026, ProcessingStatus, RefundEvent, Report,
+    ReportDocument, SearchOrdersResponse,
 };
 pub use plans::{Operation, UsagePlan, UsagePlans};
 

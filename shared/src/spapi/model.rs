@@ -20,82 +20,168 @@ pub struct ApiError {
     pub details: Option<String>,
 }
 
-/// An order as getOrders / getOrder (Orders API v0) return it.
+/// An order as Orders API v2026-01-01 returns it (searchOrders, getOrder). Only what Feedback
+/// Autopilot needs is declared; `buyer`, `recipient` and the money datasets are never asked for
+/// (no `includedData=BUYER|RECIPIENT`) nor declared, so no buyer data is ever read.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct ApiOrder {
-    pub amazon_order_id: String,
-    pub purchase_date: DateTime<Utc>,
-    pub last_update_date: DateTime<Utc>,
-    pub order_status: String,
+#[serde(rename_all = "camelCase")]
+pub struct Order2026 {
+    pub order_id: String,
+    pub created_time: DateTime<Utc>,
+    pub last_updated_time: DateTime<Utc>,
+    /// e.g. `AMAZON_BUSINESS`, `PRIME`, `PREORDER`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub programs: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub associated_orders: Vec<AssociatedOrder>,
+    pub sales_channel: SalesChannel,
+    /// Only with `includedData=FULFILLMENT`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub fulfillment_channel: Option<String>,
+    pub fulfillment: Option<OrderFulfillment>,
+    /// Required by the model; tolerated when absent.
+    #[serde(default)]
+    pub order_items: Vec<OrderItem2026>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AssociatedOrder {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_id: Option<String>,
+    /// `REPLACEMENT_ORIGINAL_ID`, `EXCHANGE_ORIGINAL_ID`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub association_type: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SalesChannel {
+    pub channel_name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub marketplace_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub order_type: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub earliest_delivery_date: Option<DateTime<Utc>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub latest_delivery_date: Option<DateTime<Utc>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub is_business_order: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub is_replacement_order: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub is_prime: Option<bool>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct GetOrdersResponse {
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderFulfillment {
+    /// `PENDING_AVAILABILITY`, `PENDING`, `UNSHIPPED`, `PARTIALLY_SHIPPED`, `SHIPPED`,
+    /// `CANCELLED`, `UNFULFILLABLE`.
+    pub fulfillment_status: String,
+    /// `AMAZON` or `MERCHANT`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<OrdersList>,
+    pub fulfilled_by: Option<String>,
+    /// "The promised time period within which the order should be delivered". Whether Amazon
+    /// fills it for FBA orders is not documented: used when present, never relied on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deliver_by_window: Option<DateTimeRange>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct OrdersList {
-    pub orders: Vec<ApiOrder>,
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DateTimeRange {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub earliest_date_time: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latest_date_time: Option<DateTime<Utc>>,
+}
+
+/// An order item: only what exclusions need (the SKU, a buyer's cancellation request).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderItem2026 {
+    pub order_item_id: String,
+    #[serde(default)]
+    pub quantity_ordered: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub product: Option<ItemProduct>,
+    /// Only with `includedData=CANCELLATION`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cancellation: Option<ItemCancellation>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ItemProduct {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub asin: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seller_sku: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ItemCancellation {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cancellation_request: Option<ItemCancellationRequest>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ItemCancellationRequest {
+    /// `BUYER`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requester: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Pagination {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last_updated_before: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub created_before: Option<String>,
 }
 
+/// searchOrders' answer.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SearchOrdersResponse {
+    pub orders: Vec<Order2026>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pagination: Option<Pagination>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_updated_before: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_before: Option<DateTime<Utc>>,
+}
+
+/// getOrder's (v2026-01-01) answer.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct GetOrderResponse {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<ApiOrder>,
+    pub order: Order2026,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct GetOrderItemsResponse {
+/// listFinancialEvents (Finances v0): only the refund events are declared.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ListFinancialEventsResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub payload: Option<OrderItemsList>,
+    pub payload: Option<FinancialEventsPage>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct OrderItemsList {
-    pub amazon_order_id: String,
-    pub order_items: Vec<ApiOrderItem>,
+pub struct FinancialEventsPage {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub financial_events: Option<FinancialEvents>,
 }
 
-/// An order item: only what exclusions need (no prices, no buyer data).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ApiOrderItem {
-    #[serde(rename = "ASIN")]
-    pub asin: String,
-    #[serde(rename = "OrderItemId")]
-    pub order_item_id: String,
-    #[serde(rename = "QuantityOrdered")]
-    pub quantity_ordered: i64,
-    #[serde(rename = "SellerSKU", default, skip_serializing_if = "Option::is_none")]
-    pub seller_sku: Option<String>,
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct FinancialEvents {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub refund_event_list: Vec<RefundEvent>,
+}
+
+/// A `ShipmentEvent` in `RefundEventList`: the order and when the refund was posted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RefundEvent {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amazon_order_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub posted_date: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub marketplace_name: Option<String>,
 }
 
 /// A HAL link.

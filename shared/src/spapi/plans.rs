@@ -9,9 +9,12 @@ use tokio::time::Instant;
 /// per selling partner and application, so every seller client has its own buckets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Operation {
-    GetOrders,
+    /// searchOrders (Orders v2026-01-01).
+    SearchOrders,
+    /// getOrder (Orders v2026-01-01).
     GetOrder,
-    GetOrderItems,
+    /// listFinancialEvents (Finances v0), for refunds.
+    ListFinancialEvents,
     GetSolicitationActionsForOrder,
     CreateProductReviewAndSellerFeedbackSolicitation,
     CreateReport,
@@ -23,9 +26,9 @@ pub enum Operation {
 
 impl Operation {
     pub const ALL: [Operation; 9] = [
-        Operation::GetOrders,
+        Operation::SearchOrders,
         Operation::GetOrder,
-        Operation::GetOrderItems,
+        Operation::ListFinancialEvents,
         Operation::GetSolicitationActionsForOrder,
         Operation::CreateProductReviewAndSellerFeedbackSolicitation,
         Operation::CreateReport,
@@ -36,9 +39,9 @@ impl Operation {
 
     pub fn name(self) -> &'static str {
         match self {
-            Operation::GetOrders => "getOrders",
+            Operation::SearchOrders => "searchOrders",
             Operation::GetOrder => "getOrder",
-            Operation::GetOrderItems => "getOrderItems",
+            Operation::ListFinancialEvents => "listFinancialEvents",
             Operation::GetSolicitationActionsForOrder => "getSolicitationActionsForOrder",
             Operation::CreateProductReviewAndSellerFeedbackSolicitation => {
                 "createProductReviewAndSellerFeedbackSolicitation"
@@ -53,9 +56,9 @@ impl Operation {
     /// Amazon's published default plan (requests per second, burst).
     pub fn default_plan(self) -> UsagePlan {
         let (rate, burst) = match self {
-            Operation::GetOrders => (0.0167, 20),
+            Operation::SearchOrders => (0.0056, 20),
             Operation::GetOrder => (0.5, 30),
-            Operation::GetOrderItems => (0.5, 30),
+            Operation::ListFinancialEvents => (0.5, 30),
             Operation::GetSolicitationActionsForOrder => (1.0, 5),
             Operation::CreateProductReviewAndSellerFeedbackSolicitation => (1.0, 5),
             Operation::CreateReport => (0.0167, 15),
@@ -283,8 +286,8 @@ mod tests {
     #[test]
     fn scaled_plans_multiply_rates_only() {
         let plans = UsagePlans::scaled(10.0);
-        let plan = plans.get(Operation::GetOrders);
-        assert!((plan.rate_per_second - 0.167).abs() < 1e-9);
+        let plan = plans.get(Operation::SearchOrders);
+        assert!((plan.rate_per_second - 0.056).abs() < 1e-9);
         assert_eq!(plan.burst, 20);
     }
 }

@@ -78,6 +78,26 @@ pub fn render_report(marketplace: Marketplace, rows: &[&FeedbackRow]) -> String 
     out
 }
 
+/// The document's bytes in the configured encoding.
+pub fn encode(text: &str, marketplace: Marketplace, encoding: crate::state::ReportEncoding) -> Vec<u8> {
+    match encoding {
+        crate::state::ReportEncoding::Utf8 => text.as_bytes().to_vec(),
+        _ => autopilot_shared::reports::encoding::legacy_encoding(marketplace).encode(text).0.into_owned(),
+    }
+}
+
+/// The download's Content-Type: the charset as SP-API users report it (`Windows-31J`,
+/// `Cp1252`), or none.
+pub fn content_type(marketplace: Option<Marketplace>, encoding: crate::state::ReportEncoding) -> String {
+    use crate::state::ReportEncoding;
+    match (encoding, marketplace) {
+        (ReportEncoding::Utf8, _) => "text/plain; charset=UTF-8".to_string(),
+        (ReportEncoding::LegacyLabelled, Some(Marketplace::Jp)) => "text/plain; charset=Windows-31J".to_string(),
+        (ReportEncoding::LegacyLabelled, _) => "text/plain; charset=Cp1252".to_string(),
+        (ReportEncoding::LegacyUnlabelled, _) => "application/octet-stream".to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

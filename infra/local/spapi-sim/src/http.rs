@@ -10,8 +10,8 @@ use std::sync::Arc;
 
 use autopilot_shared::domain::{Marketplace, OrderId};
 use autopilot_shared::spapi::model::{
-    ApiOrder, CompressionAlgorithm, CreateDestinationRequest, CreateReportSpecification, CreateSubscriptionRequest,
-    Destination, DestinationResource, ProcessingStatus, Report, ReportDocument, SqsResource,
+    CompressionAlgorithm, CreateDestinationRequest, CreateReportSpecification, CreateSubscriptionRequest, Destination,
+    DestinationResource, ProcessingStatus, Report, ReportDocument, SqsResource,
 };
 use autopilot_shared::spapi::plans::Operation;
 use axum::Router;
@@ -26,8 +26,8 @@ use serde_json::{Value, json};
 use crate::Simulator;
 use crate::feedback::FeedbackRow;
 use crate::state::{
-    DOCUMENT_URL_LIFETIME, Faults, Principal, SimDestination, SimOrder, SimState, SimSubscription, SolicitationCheck,
-    SolicitationRecord,
+    AmazonOrder, DOCUMENT_URL_LIFETIME, Faults, Principal, SimDestination, SimOrder, SimState, SimSubscription,
+    SolicitationCheck, SolicitationRecord,
 };
 
 type Shared = Arc<SimState>;
@@ -36,9 +36,9 @@ pub fn router(sim: Simulator) -> Router {
     let state = sim.state.clone();
     let api = Router::new()
         .route("/auth/o2/token", post(lwa_token))
-        .route("/orders/v0/orders", get(get_orders))
-        .route("/orders/v0/orders/{order_id}", get(get_order))
-        .route("/orders/v0/orders/{order_id}/orderItems", get(get_order_items))
+        .route("/orders/2026-01-01/orders", get(search_orders))
+        .route("/orders/2026-01-01/orders/{order_id}", get(get_order))
+        .route("/finances/v0/financialEvents", get(list_financial_events))
         .route("/solicitations/v1/orders/{order_id}", get(get_solicitation_actions))
         .route(
             "/solicitations/v1/orders/{order_id}/solicitations/productReviewAndSellerFeedback",
@@ -58,6 +58,8 @@ pub fn router(sim: Simulator) -> Router {
         .route("/_sim/orders", put(admin_order))
         .route("/_sim/feedback", post(admin_feedback))
         .route("/_sim/faults", put(admin_faults))
+        .route("/_sim/fidelity", put(admin_fidelity))
+        .route("/_sim/refunds", post(admin_refund))
         .route("/_sim/solicitations", get(admin_solicitations))
         .route("/_sim/notifications/deliver", post(admin_deliver))
         .with_state(sim);
@@ -263,105 +265,343 @@ fn marketplace_param(query: &HashMap<String, String>, name: &str) -> Vec<String>
     query.get(name).map(|v| v.split(',').map(str::to_string).filter(|s| !s.is_empty()).collect()).unwrap_or_default()
 }
 
-/// getOrders: orders updated in (LastUpdatedAfter, now - 2 min], oldest change first, in pages.
-async fn get_orders(
+fn list_param(query: &[(String, String)], name: &str) -> Vec<String> {
+    query
+        .iter()
+        .filter(|(k, _)| k == name)
+        .flat_map(|(_, v)| v.split(',').map(str::to_string).collect::<Vec<_>>())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+fn one_param<'a>(query: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    query.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+}
+
+fn date_param(query: &[(String, String)], name: &str) -> Result<Option<DateTime<Utc>>, String> {
+    match one_param(query, name) {
+        None => Ok(None),
+        Some(text) => DateTime::parse_from_rfc3339(text)
+            .map(|t| Some(t.with_timezone(&Utc)))
+            .map_err(|_| format!("{name} is not a valid ISO 8601 date-time.")),
+    }
+}
+
+/// searchOrders' time filter, checked as the model's parameter notes state.
+struct OrderSearch {
+    by_update: bool,
+    after: DateTime<Utc>,
+    before: DateTime<Utc>,
+}
+
+/// orders_2026-01-01.json, searchOrders parameters: "exactly one of `createdAfter` and
+/// `lastUpdatedAfter`"; no mixing of the created and updated pairs; a `...Before` "must be equal
+/// to or after the `...After` date and at least two minutes before the time of the request".
+fn order_search(query: &[(String, String)], now: DateTime<Utc>) -> Result<OrderSearch, String> {
+    let created_after = date_param(query, "createdAfter")?;
+    let created_before = date_param(query, "createdBefore")?;
+    let updated_after = date_param(query, "lastUpdatedAfter")?;
+    let updated_before = date_param(query, "lastUpdatedBefore")?;
+    let latest = now - Duration::minutes(2);
+    let (by_update, after, before) = match (created_after, updated_after) {
+        (Some(_), Some(_)) | (None, None) => {
+            return Err("Exactly one of createdAfter and lastUpdatedAfter must be provided.".into());
+        }
+        (Some(after), None) => {
+            if updated_before.is_some() {
+                return Err("lastUpdatedBefore cannot be combined with createdAfter.".into());
+            }
+            (false, after, created_before)
+        }
+        (None, Some(after)) => {
+            if created_before.is_some() {
+                return Err("createdBefore cannot be combined with lastUpdatedAfter.".into());
+            }
+            (true, after, updated_before)
+        }
+    };
+    if let Some(before) = before {
+        if before < after {
+            return Err("The Before date must be equal to or after the After date.".into());
+        }
+        if before > latest {
+            return Err("The Before date must be at least two minutes before the time of the request.".into());
+        }
+    }
+    Ok(OrderSearch { by_update, after, before: before.unwrap_or(latest) })
+}
+
+/// searchOrders (orders_2026-01-01.json): orders created or updated in `[after, before]` (both
+/// inclusive, per "at or after" / "at or before"), oldest first, in pages of
+/// `maxResultsPerPage` (1-100, default 100) with `pagination.nextToken` while more remain.
+async fn search_orders(
     State(state): State<Shared>,
     headers: HeaderMap,
-    Query(query): Query<HashMap<String, String>>,
+    Query(query): Query<Vec<(String, String)>>,
 ) -> Response {
-    const OP: Operation = Operation::GetOrders;
+    const OP: Operation = Operation::SearchOrders;
     let (principal, rate) = admitted!(state, headers, OP);
     let seller = seller!(state, OP, principal, rate);
     let now = state.now();
     let bad =
         |message: &str| record(&state, OP, error(StatusCode::BAD_REQUEST, "InvalidInput", message, "", Some(rate)));
-    let marketplaces = marketplace_param(&query, "MarketplaceIds");
-    if marketplaces.is_empty() {
-        return bad("Missing required parameter MarketplaceIds.");
-    }
-    let (after, before, offset) = match query.get("NextToken") {
+    let (search, offset) = match one_param(&query, "paginationToken") {
         Some(token) => match parse_next_token(token) {
-            Some(parts) => parts,
-            None => return bad("Invalid NextToken."),
+            Some((after, before, by_update, offset)) => (OrderSearch { by_update, after, before }, offset),
+            None => return bad("Invalid paginationToken."),
         },
-        None => {
-            let Some(after) = query.get("LastUpdatedAfter") else {
-                return bad("Either CreatedAfter or LastUpdatedAfter must be specified.");
-            };
-            let Ok(after) = DateTime::parse_from_rfc3339(after) else {
-                return bad("LastUpdatedAfter is not a valid ISO 8601 date-time.");
-            };
-            let before = now - Duration::minutes(2);
-            if after.with_timezone(&Utc) > before {
-                return bad("LastUpdatedAfter must be no later than two minutes before the request.");
-            }
-            (after.with_timezone(&Utc), before, 0usize)
-        }
+        None => match order_search(&query, now) {
+            Ok(search) => (search, 0),
+            Err(message) => return bad(&message),
+        },
     };
-    let page_size = query.get("MaxResultsPerPage").and_then(|v| v.parse::<usize>().ok()).unwrap_or(100).clamp(1, 100);
-    let mut matching: Vec<ApiOrder> = state
-        .world()
+    let page_size = match one_param(&query, "maxResultsPerPage").map(str::parse::<usize>) {
+        None => 100,
+        Some(Ok(n)) if (1..=100).contains(&n) => n,
+        Some(_) => return bad("maxResultsPerPage must be between 1 and 100."),
+    };
+    let marketplaces = list_param(&query, "marketplaceIds");
+    let statuses = list_param(&query, "fulfillmentStatuses");
+    let fulfilled_by = list_param(&query, "fulfilledBy");
+    let datasets = list_param(&query, "includedData");
+    let world = state.world();
+    let fidelity = world.fidelity.clone();
+    let mut matching: Vec<&SimOrder> = world
         .orders
         .values()
         .filter(|o| o.seller_id == seller)
-        .filter(|o| o.order.marketplace_id.as_ref().is_some_and(|m| marketplaces.contains(m)))
-        .filter(|o| o.order.last_update_date > after && o.order.last_update_date <= before)
-        .map(|o| o.order.clone())
+        .filter(|o| {
+            marketplaces.is_empty() || o.order.marketplace_id.as_ref().is_some_and(|m| marketplaces.contains(m))
+        })
+        .filter(|o| statuses.is_empty() || statuses.iter().any(|s| s == fulfillment_status(&o.order.order_status)))
+        .filter(|o| fulfilled_by.is_empty() || fulfilled_by.iter().any(|f| f == fulfilled_by_value(&o.order)))
+        .filter(|o| {
+            let t = if search.by_update { o.order.last_update_date } else { o.order.purchase_date };
+            t >= search.after && t <= search.before
+        })
         .collect();
-    matching
-        .sort_by(|a, b| a.last_update_date.cmp(&b.last_update_date).then(a.amazon_order_id.cmp(&b.amazon_order_id)));
-    let page: Vec<ApiOrder> = matching.iter().skip(offset).take(page_size).cloned().collect();
-    let mut payload = json!({"Orders": page, "LastUpdatedBefore": iso(before)});
-    if offset + page_size < matching.len() {
-        payload["NextToken"] =
-            json!(format!("{}|{}|{}", after.timestamp_millis(), before.timestamp_millis(), offset + page_size));
+    matching.sort_by(|a, b| {
+        let key = |o: &SimOrder| if search.by_update { o.order.last_update_date } else { o.order.purchase_date };
+        key(a).cmp(&key(b)).then(a.order.amazon_order_id.cmp(&b.order.amazon_order_id))
+    });
+    let page: Vec<Value> =
+        matching.iter().skip(offset).take(page_size).map(|o| order_2026(o, &datasets, &fidelity)).collect();
+    let more = offset + page_size < matching.len();
+    drop(world);
+    let mut body = json!({"orders": page});
+    if search.by_update {
+        body["lastUpdatedBefore"] = json!(iso(search.before));
+    } else {
+        body["createdBefore"] = json!(iso(search.before));
     }
-    record(&state, OP, with_headers(StatusCode::OK, json!({"payload": payload}), Some(rate)))
+    if more {
+        body["pagination"] = json!({"nextToken": format!(
+            "{}|{}|{}|{}",
+            search.after.timestamp_millis(),
+            search.before.timestamp_millis(),
+            u8::from(search.by_update),
+            offset + page_size
+        )});
+    }
+    record(&state, OP, with_headers(StatusCode::OK, body, Some(rate)))
 }
 
-fn parse_next_token(token: &str) -> Option<(DateTime<Utc>, DateTime<Utc>, usize)> {
+fn parse_next_token(token: &str) -> Option<(DateTime<Utc>, DateTime<Utc>, bool, usize)> {
     let mut parts = token.split('|');
     let after = DateTime::from_timestamp_millis(parts.next()?.parse().ok()?)?;
     let before = DateTime::from_timestamp_millis(parts.next()?.parse().ok()?)?;
+    let by_update = parts.next()? == "1";
     let offset = parts.next()?.parse().ok()?;
-    Some((after, before, offset))
+    Some((after, before, by_update, offset))
 }
 
-async fn get_order(State(state): State<Shared>, headers: HeaderMap, Path(order_id): Path<String>) -> Response {
+/// The v2026 `FulfillmentStatus` of a v0 order status.
+fn fulfillment_status(v0: &str) -> &'static str {
+    match v0 {
+        "PendingAvailability" => "PENDING_AVAILABILITY",
+        "Pending" => "PENDING",
+        "Unshipped" | "InvoiceUnconfirmed" => "UNSHIPPED",
+        "PartiallyShipped" => "PARTIALLY_SHIPPED",
+        "Shipped" => "SHIPPED",
+        "Canceled" => "CANCELLED",
+        _ => "UNFULFILLABLE",
+    }
+}
+
+fn fulfilled_by_value(order: &AmazonOrder) -> &'static str {
+    if order.is_afn() { "AMAZON" } else { "MERCHANT" }
+}
+
+/// An order as orders_2026-01-01.json `Order` shapes it, with the datasets asked for:
+/// - `fulfillment` only with `includedData=FULFILLMENT`; its `deliverByWindow` for
+///   seller-fulfilled orders with an estimate, for FBA orders only when
+///   [`crate::Fidelity::afn_deliver_by_window`] is on (not documented either way);
+/// - item `cancellation` only with `includedData=CANCELLATION`;
+/// - `packages` "Only available for merchant-fulfilled (FBM) orders": never rendered (the
+///   simulator has no packages); `buyer` and `recipient` are not rendered.
+fn order_2026(order: &SimOrder, datasets: &[String], fidelity: &crate::Fidelity) -> Value {
+    let o = &order.order;
+    let has = |name: &str| datasets.iter().any(|d| d == name);
+    let mut programs = Vec::new();
+    if o.is_business_order == Some(true) {
+        programs.push("AMAZON_BUSINESS");
+    }
+    if o.is_prime == Some(true) {
+        programs.push("PRIME");
+    }
+    let marketplace = o.marketplace_id.as_deref().and_then(|m| Marketplace::from_id(m).ok());
+    let mut value = json!({
+        "orderId": o.amazon_order_id,
+        "createdTime": iso(o.purchase_date),
+        "lastUpdatedTime": iso(o.last_update_date),
+        "programs": programs,
+        "salesChannel": {
+            "channelName": "AMAZON",
+            "marketplaceId": o.marketplace_id,
+            "marketplaceName": marketplace.map(marketplace_name).unwrap_or_default(),
+        },
+        "orderItems": order.skus.iter().enumerate().map(|(n, sku)| {
+            let mut item = json!({
+                "orderItemId": format!("{:014}", n + 1),
+                "quantityOrdered": 1,
+                "product": {"asin": format!("B0SIM{:05}", n + 1), "sellerSku": sku},
+            });
+            if has("CANCELLATION") && order.buyer_requested_cancel {
+                item["cancellation"] = json!({"cancellationRequest": {"requester": "BUYER"}});
+            }
+            if has("FULFILLMENT") {
+                let shipped = o.order_status == "Shipped";
+                item["fulfillment"] = json!({"quantityFulfilled": u8::from(shipped), "quantityUnfulfilled": u8::from(!shipped)});
+            }
+            item
+        }).collect::<Vec<_>>(),
+    });
+    if o.is_replacement_order == Some(true) {
+        value["associatedOrders"] = json!([{"associationType": "REPLACEMENT_ORIGINAL_ID"}]);
+    }
+    if has("FULFILLMENT") {
+        let mut fulfillment = json!({
+            "fulfillmentStatus": fulfillment_status(&o.order_status),
+            "fulfilledBy": fulfilled_by_value(o),
+        });
+        let shows_window = !o.is_afn() || fidelity.afn_deliver_by_window;
+        if shows_window && (o.earliest_delivery_date.is_some() || o.latest_delivery_date.is_some()) {
+            let mut window = json!({});
+            if let Some(d) = o.earliest_delivery_date {
+                window["earliestDateTime"] = json!(iso(d));
+            }
+            if let Some(d) = o.latest_delivery_date {
+                window["latestDateTime"] = json!(iso(d));
+            }
+            fulfillment["deliverByWindow"] = window;
+        }
+        value["fulfillment"] = fulfillment;
+    }
+    value
+}
+
+/// `Amazon.com`, `Amazon.de`, ... from the marketplace's Seller Central host.
+fn marketplace_name(marketplace: Marketplace) -> String {
+    let host = marketplace.seller_central_host();
+    let domain = host.split_once("amazon.").map_or(host, |(_, rest)| rest);
+    format!("Amazon.{domain}")
+}
+
+/// getOrder (orders_2026-01-01.json), with the datasets asked for.
+async fn get_order(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    Path(order_id): Path<String>,
+    Query(query): Query<Vec<(String, String)>>,
+) -> Response {
     const OP: Operation = Operation::GetOrder;
     let (principal, rate) = admitted!(state, headers, OP);
     let seller = seller!(state, OP, principal, rate);
-    let order = state.world().orders.get(&(seller, order_id.clone())).map(|o| o.order.clone());
+    let datasets = list_param(&query, "includedData");
+    let world = state.world();
+    let order = world.orders.get(&(seller, order_id.clone())).map(|o| order_2026(o, &datasets, &world.fidelity));
+    drop(world);
     let response = match order {
-        Some(order) => with_headers(StatusCode::OK, json!({"payload": order}), Some(rate)),
+        Some(order) => with_headers(StatusCode::OK, json!({"order": order}), Some(rate)),
         None => error(StatusCode::NOT_FOUND, "NotFound", &format!("Order {order_id} not found."), "", Some(rate)),
     };
     record(&state, OP, response)
 }
 
-async fn get_order_items(State(state): State<Shared>, headers: HeaderMap, Path(order_id): Path<String>) -> Response {
-    const OP: Operation = Operation::GetOrderItems;
+/// listFinancialEvents (financesV0.json): events posted in `[PostedAfter, PostedBefore)`
+/// ("after (or on)" / "before (but not on)"); `PostedBefore` defaults to two minutes before the
+/// request and must be later than `PostedAfter` and more than two minutes before the request; 180
+/// days apart or more gives an empty answer. Shipments are listed beside refunds so pages are as
+/// full as a seller's would be; a page holds `MaxResultsPerPage` (1-100) events, then
+/// `NextToken`. An event appears `finances_delay_hours` after it was posted.
+async fn list_financial_events(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    Query(query): Query<Vec<(String, String)>>,
+) -> Response {
+    const OP: Operation = Operation::ListFinancialEvents;
     let (principal, rate) = admitted!(state, headers, OP);
     let seller = seller!(state, OP, principal, rate);
-    let skus = state.world().orders.get(&(seller, order_id.clone())).map(|o| o.skus.clone());
-    let response = match skus {
-        Some(skus) => {
-            let items: Vec<Value> = skus
-                .iter()
-                .enumerate()
-                .map(|(n, sku)| {
-                    json!({"ASIN": format!("B0SIM{:05}", n + 1), "OrderItemId": format!("OIID{:08}", n + 1), "QuantityOrdered": 1, "SellerSKU": sku})
-                })
-                .collect();
-            with_headers(
-                StatusCode::OK,
-                json!({"payload": {"AmazonOrderId": order_id, "OrderItems": items}}),
-                Some(rate),
-            )
-        }
-        None => error(StatusCode::NOT_FOUND, "NotFound", &format!("Order {order_id} not found."), "", Some(rate)),
+    let now = state.now();
+    let bad =
+        |message: &str| record(&state, OP, error(StatusCode::BAD_REQUEST, "InvalidInput", message, "", Some(rate)));
+    let (after, before) = match (date_param(&query, "PostedAfter"), date_param(&query, "PostedBefore")) {
+        (Err(message), _) | (_, Err(message)) => return bad(&message),
+        (Ok(None), Ok(Some(_))) => return bad("PostedAfter is required with PostedBefore."),
+        (Ok(after), Ok(before)) => (after, before),
     };
-    record(&state, OP, response)
+    let latest = now - Duration::minutes(2);
+    let before = before.unwrap_or(latest);
+    if before > latest {
+        return bad("PostedBefore must be more than two minutes before the time of the request.");
+    }
+    let after = after.unwrap_or(before - Duration::days(180));
+    if before <= after {
+        return bad("PostedBefore must be later than PostedAfter.");
+    }
+    let page_size = match one_param(&query, "MaxResultsPerPage").map(str::parse::<usize>) {
+        None => 100,
+        Some(Ok(n)) if (1..=100).contains(&n) => n,
+        Some(_) => return bad("MaxResultsPerPage must be between 1 and 100."),
+    };
+    let offset = match one_param(&query, "NextToken") {
+        None => 0,
+        Some(token) => match token.strip_prefix("events-").and_then(|n| n.parse::<usize>().ok()) {
+            Some(n) => n,
+            None => return bad("Invalid NextToken."),
+        },
+    };
+    let world = state.world();
+    let visible_before = now - Duration::hours(world.fidelity.finances_delay_hours);
+    let mut events: Vec<(DateTime<Utc>, &'static str, Value)> = Vec::new();
+    if before - after < Duration::days(180) {
+        for o in world.orders.values().filter(|o| o.seller_id == seller) {
+            let name =
+                o.order.marketplace_id.as_deref().and_then(|m| Marketplace::from_id(m).ok()).map(marketplace_name);
+            let event = |posted: DateTime<Utc>| json!({"AmazonOrderId": o.order.amazon_order_id, "PostedDate": iso(posted), "MarketplaceName": name});
+            let listed = |t: DateTime<Utc>| t >= after && t < before && t <= visible_before;
+            if let Some(t) = o.shipped_at.filter(|t| listed(*t)) {
+                events.push((t, "ShipmentEventList", event(t)));
+            }
+            if let Some(t) = o.refunded_at.filter(|t| listed(*t)) {
+                events.push((t, "RefundEventList", event(t)));
+            }
+        }
+    }
+    drop(world);
+    events
+        .sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.2["AmazonOrderId"].as_str().cmp(&b.2["AmazonOrderId"].as_str())));
+    let mut lists = serde_json::Map::new();
+    for (_, list, event) in events.iter().skip(offset).take(page_size) {
+        if let Some(list) = lists.entry(*list).or_insert_with(|| json!([])).as_array_mut() {
+            list.push(event.clone());
+        }
+    }
+    let mut payload = json!({"FinancialEvents": Value::Object(lists)});
+    if offset + page_size < events.len() {
+        payload["NextToken"] = json!(format!("events-{}", offset + page_size));
+    }
+    record(&state, OP, with_headers(StatusCode::OK, json!({"payload": payload}), Some(rate)))
 }
 
 fn check_marketplace(query: &HashMap<String, String>, rate: f64) -> Result<String, Response> {
@@ -452,23 +692,13 @@ async fn create_solicitation(
             if let Some(record) = world.solicitations.get_mut(&key) {
                 record.refused_duplicates += 1;
             }
-            error(
-                StatusCode::FORBIDDEN,
-                "Unauthorized",
-                "The requested solicitation is not available for this amazonOrderId.",
-                "",
-                None,
-            )
+            error(StatusCode::FORBIDDEN, "Unauthorized", &world.fidelity.already_requested_message, "", None)
         }
-        SolicitationCheck::OutsideWindow => error(
-            StatusCode::FORBIDDEN,
-            "Unauthorized",
-            "You cannot send a solicitation for this order as it is outside the 5-30 day range after the order delivery date.",
-            "",
-            None,
-        ),
+        SolicitationCheck::OutsideWindow => {
+            error(StatusCode::FORBIDDEN, "Unauthorized", &world.fidelity.outside_window_message, "", None)
+        }
         SolicitationCheck::NotEligible => {
-            error(StatusCode::FORBIDDEN, "Unauthorized", "This order is not eligible for a solicitation.", "", None)
+            error(StatusCode::FORBIDDEN, "Unauthorized", &world.fidelity.not_eligible_message, "", None)
         }
         SolicitationCheck::Allowed(window) => {
             world.solicitations.insert(
@@ -601,14 +831,19 @@ async fn download_document(
         )
             .into_response();
     }
-    let document = state
-        .world()
+    let world = state.world();
+    let encoding = world.fidelity.report_encoding;
+    let document = world
         .reports
         .values()
         .find(|r| r.report.report_document_id.as_deref() == Some(document_id.as_str()))
-        .and_then(|r| r.document.clone());
+        .and_then(|r| {
+            let marketplace = r.report.marketplace_ids.as_ref()?.first().and_then(|id| Marketplace::from_id(id).ok());
+            Some((r.document.clone()?, crate::feedback::content_type(marketplace, encoding)))
+        });
+    drop(world);
     match document {
-        Some(bytes) => (StatusCode::OK, [(header::CONTENT_TYPE, "application/octet-stream")], bytes).into_response(),
+        Some((bytes, content_type)) => (StatusCode::OK, [(header::CONTENT_TYPE, content_type)], bytes).into_response(),
         None => (StatusCode::NOT_FOUND, "<Error><Code>NoSuchKey</Code></Error>").into_response(),
     }
 }
@@ -837,6 +1072,26 @@ async fn admin_feedback(State(sim): State<Simulator>, axum::Json(feedback): axum
 async fn admin_faults(State(sim): State<Simulator>, axum::Json(faults): axum::Json<Faults>) -> Response {
     sim.set_faults(faults);
     StatusCode::NO_CONTENT.into_response()
+}
+
+async fn admin_fidelity(State(sim): State<Simulator>, axum::Json(fidelity): axum::Json<crate::Fidelity>) -> Response {
+    sim.set_fidelity(fidelity);
+    StatusCode::NO_CONTENT.into_response()
+}
+
+#[derive(serde::Deserialize)]
+struct NewRefund {
+    seller_id: String,
+    order_id: String,
+    posted_at: DateTime<Utc>,
+}
+
+async fn admin_refund(State(sim): State<Simulator>, axum::Json(refund): axum::Json<NewRefund>) -> Response {
+    if sim.refund_order(&refund.seller_id, &refund.order_id, refund.posted_at) {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        (StatusCode::NOT_FOUND, "no such order").into_response()
+    }
 }
 
 async fn admin_solicitations(State(sim): State<Simulator>) -> Response {

@@ -1,15 +1,20 @@
 //! A stateful SP-API simulator that enforces Amazon's rules, for the tests and the local demo.
 //!
-//! It serves LWA (`/auth/o2/token`), getOrders/getOrder, the Solicitations API, the report
-//! lifecycle with gzip documents behind five-minute URLs, and the Notifications API, with
-//! per-seller, per-operation usage plans (429 + `x-amzn-RateLimit-Limit`), Amazon's 403
-//! messages, injected faults, and a clock the caller moves. ORDER_CHANGE notifications for the
+//! It serves LWA (`/auth/o2/token`), Orders v2026-01-01 (searchOrders, getOrder), Finances v0
+//! listFinancialEvents, the Solicitations API, the report lifecycle with gzip documents behind
+//! five-minute URLs (UTF-8 or the marketplace's legacy encoding), and the Notifications API,
+//! with per-seller, per-operation usage plans (429 + `x-amzn-RateLimit-Limit`), Amazon's 403
+//! messages, injected faults, and a clock the caller moves. Every behaviour follows a clause of
+//! Amazon's official models or docs ([`conformance::CLAUSES`] lists them); where Amazon's
+//! behaviour is unknown it is a [`Fidelity`] knob. The deprecated Orders v0 is not served: the
+//! product does not call it. ORDER_CHANGE notifications for the
 //! orders it holds, and REPORT_PROCESSING_FINISHED for reports it finishes, are delivered to
 //! the subscribed SQS destination (moto), with duplicates, losses and reordering on request.
 //!
 //! Use it in-process ([`Simulator::start`]) or as the `spapi-sim` binary, driven through the
 //! admin API under `/_sim`.
 
+pub mod conformance;
 mod feedback;
 mod http;
 pub mod queues;
@@ -27,7 +32,10 @@ use thiserror::Error;
 
 pub use feedback::{FeedbackRow, format_date, header as report_header, render_report};
 pub use http::DROPPED;
-pub use state::{Faults, ReportTiming, SimOrder, SolicitationRecord};
+pub use state::{
+    ALREADY_REQUESTED, AmazonOrder, Faults, Fidelity, OUTSIDE_WINDOW, ReportEncoding, ReportTiming, SimOrder,
+    SolicitationRecord,
+};
 
 /// The simulator: cheap to clone, all clones share one world.
 #[derive(Clone)]
@@ -145,18 +153,59 @@ impl Simulator {
 
     /// Add or change an order, and queue the ORDER_CHANGE notification Amazon would send.
     pub fn upsert_order(&self, order: SimOrder) {
+        self.change_order(order, true);
+    }
+
+    /// Change an order whose notification is lost (a revised estimate nobody hears about): only
+    /// the API answers show it.
+    pub fn upsert_order_silently(&self, order: SimOrder) {
+        self.change_order(order, false);
+    }
+
+    fn change_order(&self, mut order: SimOrder, notify: bool) {
         let now = self.now();
         let mut world = self.state.world();
-        let previous = world.orders.get(&(order.seller_id.clone(), order.order.amazon_order_id.clone())).cloned();
-        let change_type = match &previous {
-            Some(p) if order.buyer_requested_cancel && !p.buyer_requested_cancel => "BuyerRequestedChange",
-            None if order.buyer_requested_cancel => "BuyerRequestedChange",
-            _ => "OrderStatusChange",
-        };
-        let notification_id = world.next_id("sim-notification-");
-        let notification = order_change_notification(&order, change_type, &notification_id, now);
-        world.outbox.push((order.seller_id.clone(), "ORDER_CHANGE".into(), notification));
-        world.orders.insert((order.seller_id.clone(), order.order.amazon_order_id.clone()), order);
+        let key = (order.seller_id.clone(), order.order.amazon_order_id.clone());
+        let previous = world.orders.get(&key).cloned();
+        order.shipped_at = previous.as_ref().and_then(|p| p.shipped_at).or(order.shipped_at);
+        if order.shipped_at.is_none() && order.order.order_status == "Shipped" {
+            order.shipped_at = Some(order.order.last_update_date);
+        }
+        order.refunded_at = order.refunded_at.or(previous.as_ref().and_then(|p| p.refunded_at));
+        if notify {
+            let change_type = match &previous {
+                Some(p) if order.buyer_requested_cancel && !p.buyer_requested_cancel => "BuyerRequestedChange",
+                None if order.buyer_requested_cancel => "BuyerRequestedChange",
+                _ => "OrderStatusChange",
+            };
+            let notification_id = world.next_id("sim-notification-");
+            let reason = world.fidelity.status_change_reason.clone();
+            let notification = order_change_notification(&order, change_type, &reason, &notification_id, now);
+            world.outbox.push((order.seller_id.clone(), "ORDER_CHANGE".into(), notification));
+        }
+        world.orders.insert(key, order);
+    }
+
+    /// Post a refund for an order (listed by listFinancialEvents in RefundEventList). Refunds
+    /// send no ORDER_CHANGE.
+    pub fn refund_order(&self, seller_id: &str, order_id: &str, posted_at: DateTime<Utc>) -> bool {
+        let mut world = self.state.world();
+        match world.orders.get_mut(&(seller_id.to_string(), order_id.to_string())) {
+            Some(order) => {
+                order.refunded_at = Some(posted_at);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Amazon's behaviour where the models leave a choice (see [`Fidelity`]).
+    pub fn set_fidelity(&self, fidelity: Fidelity) {
+        self.state.world().fidelity = fidelity;
+    }
+
+    pub fn fidelity(&self) -> Fidelity {
+        self.state.world().fidelity.clone()
     }
 
     pub fn order(&self, seller_id: &str, order_id: &str) -> Option<SimOrder> {
@@ -296,45 +345,54 @@ fn iso(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
-/// An ORDER_CHANGE notification as Amazon shapes it (see OrderChangeNotification.json).
+/// An ORDER_CHANGE notification as the model (OrderChangeNotification.json) shapes it:
+/// - every required field present; the nullable ones (TimeOfOrderChange, PurchaseDate,
+///   DestinationPostalCode, SupplySourceId) null when the order says so;
+/// - `EarliestDeliveryDate` "Returned only for seller-fulfilled orders"; `LatestDeliveryDate`
+///   "Returned only for seller-fulfilled orders that do not have a PendingAvailability, Pending,
+///   or Canceled status"; ship dates likewise only for seller-fulfilled orders (DOMAIN: FBA
+///   orders carry no delivery or ship dates in ORDER_CHANGE).
 fn order_change_notification(
     order: &SimOrder,
     change_type: &str,
+    status_change_reason: &str,
     notification_id: &str,
     now: DateTime<Utc>,
 ) -> serde_json::Value {
     let o = &order.order;
+    let nullable = |value: serde_json::Value| if order.null_nullable_fields { serde_json::Value::Null } else { value };
+    let shipped = o.order_status == "Shipped";
     let mut summary = json!({
         "MarketplaceId": o.marketplace_id,
         "OrderStatus": o.order_status,
-        "PurchaseDate": iso(o.purchase_date),
-        "DestinationPostalCode": order.destination_postal_code,
+        "PurchaseDate": nullable(json!(iso(o.purchase_date))),
+        "DestinationPostalCode": nullable(json!(order.destination_postal_code)),
         "FulfillmentType": o.fulfillment_channel,
-        "OrderType": o.order_type,
-        "NumberOfItemsShipped": if o.order_status == "Shipped" { order.skus.len() } else { 0 },
-        "NumberOfItemsUnshipped": if o.order_status == "Shipped" { 0 } else { order.skus.len() },
+        "OrderType": o.order_type.clone().unwrap_or_else(|| "StandardOrder".into()),
+        "NumberOfItemsShipped": if shipped { order.skus.len() } else { 0 },
+        "NumberOfItemsUnshipped": if shipped { 0 } else { order.skus.len() },
         "OrderPrograms": if o.is_business_order == Some(true) { vec!["Business"] } else { Vec::new() },
         "OrderItems": order.skus.iter().enumerate().map(|(n, sku)| json!({
             "OrderItemId": format!("OIID{:08}", n + 1),
             "SellerSKU": sku,
+            "SupplySourceId": null,
             "OrderItemStatus": o.order_status,
             "Quantity": 1,
-            "QuantityShipped": if o.order_status == "Shipped" { 1 } else { 0 },
+            "QuantityShipped": if shipped { 1 } else { 0 },
             "IsBuyerRequestedCancel": order.buyer_requested_cancel,
         })).collect::<Vec<_>>(),
     });
-    if !order.omit_delivery_dates_in_notifications {
+    if !o.is_afn() && !order.omit_delivery_dates_in_notifications {
         if let Some(d) = o.earliest_delivery_date {
             summary["EarliestDeliveryDate"] = json!(iso(d));
         }
-        if let Some(d) = o.latest_delivery_date {
+        let latest_shown = !matches!(o.order_status.as_str(), "PendingAvailability" | "Pending" | "Canceled");
+        if let Some(d) = o.latest_delivery_date.filter(|_| latest_shown) {
             summary["LatestDeliveryDate"] = json!(iso(d));
         }
     }
-    let mut trigger = json!({"TimeOfOrderChange": iso(o.last_update_date)});
-    if change_type == "BuyerRequestedChange" {
-        trigger["ChangeReason"] = json!("Buyer Requested Cancel");
-    }
+    let reason = if change_type == "BuyerRequestedChange" { "Buyer Requested Cancel" } else { status_change_reason };
+    let trigger = json!({"TimeOfOrderChange": nullable(json!(iso(o.last_update_date))), "ChangeReason": reason});
     json!({
         "NotificationVersion": "1.0",
         "NotificationType": "ORDER_CHANGE",

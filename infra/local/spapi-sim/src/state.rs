@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use autopilot_shared::domain::DeliveryWindow;
 use autopilot_shared::domain::{Clock, Marketplace, SolicitationWindow, WindowPosition};
-use autopilot_shared::spapi::model::{ApiOrder, ProcessingStatus, Report};
+use autopilot_shared::spapi::model::{ProcessingStatus, Report};
 use autopilot_shared::spapi::plans::{Operation, TokenBucket, UsagePlans};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -19,11 +19,50 @@ use crate::feedback::{FeedbackRow, render_report};
 pub const ACCESS_TOKEN_LIFETIME: Duration = Duration::seconds(3600);
 pub const DOCUMENT_URL_LIFETIME: Duration = Duration::minutes(5);
 
+/// What Amazon knows about an order: the simulator's truth, from which every API answer is
+/// rendered by the official models' rules. The delivery estimate is Amazon's own: it decides
+/// the solicitation window for every order, but the answers show it only where the models say
+/// so (seller-fulfilled orders in ORDER_CHANGE; `deliverByWindow` in Orders v2026, for FBA
+/// orders only when [`Fidelity::afn_deliver_by_window`] is on).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AmazonOrder {
+    pub amazon_order_id: String,
+    pub purchase_date: DateTime<Utc>,
+    pub last_update_date: DateTime<Utc>,
+    /// Orders v0 spelling: `Pending`, `Unshipped`, `PartiallyShipped`, `Shipped`, `Canceled`,
+    /// `Unfulfillable`, `InvoiceUnconfirmed`, `PendingAvailability`.
+    pub order_status: String,
+    /// `AFN` or `MFN`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fulfillment_channel: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub marketplace_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub earliest_delivery_date: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latest_delivery_date: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_business_order: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_replacement_order: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_prime: Option<bool>,
+}
+
+impl AmazonOrder {
+    pub fn is_afn(&self) -> bool {
+        self.fulfillment_channel.as_deref() == Some("AFN")
+    }
+}
+
 /// An order the simulator holds, with what Amazon knows that the order API does not show.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SimOrder {
     pub seller_id: String,
-    pub order: ApiOrder,
+    pub order: AmazonOrder,
     #[serde(default)]
     pub skus: Vec<String>,
     /// Sent in ORDER_CHANGE as Amazon does; a consumer must not keep it.
@@ -31,13 +70,88 @@ pub struct SimOrder {
     pub destination_postal_code: Option<String>,
     #[serde(default)]
     pub buyer_requested_cancel: bool,
-    /// Leave the delivery dates out of ORDER_CHANGE notifications (as real ones often do).
+    /// Leave the delivery dates out of a seller-fulfilled order's ORDER_CHANGE notifications
+    /// (DOMAIN: "present only for seller-fulfilled orders, and even then not always").
     #[serde(default)]
     pub omit_delivery_dates_in_notifications: bool,
+    /// Send the fields the notification model marks nullable (TimeOfOrderChange, PurchaseDate,
+    /// DestinationPostalCode) as null.
+    #[serde(default)]
+    pub null_nullable_fields: bool,
     /// Amazon's own eligibility, beyond the window (e.g. restricted categories).
     #[serde(default = "yes")]
     pub solicitation_eligible: bool,
+    /// When Amazon first saw the order shipped (set by the simulator).
+    #[serde(default)]
+    pub shipped_at: Option<DateTime<Utc>>,
+    /// When a refund was posted (Finances' RefundEventList).
+    #[serde(default)]
+    pub refunded_at: Option<DateTime<Utc>>,
 }
+
+/// Amazon's behaviour where the models leave a choice, or where its wording is not documented:
+/// each a knob, with the default the project builds to, and tests that run both ways.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Fidelity {
+    /// Orders v2026 `fulfillment.deliverByWindow` for FBA orders: whether Amazon fills it is not
+    /// documented (DOMAIN: "unverified"); off by default.
+    #[serde(default)]
+    pub afn_deliver_by_window: bool,
+    /// 403 message for a second solicitation. Seen from Amazon (selling-partner-api-models
+    /// issue #19): "The requested solicitation is not available for this amazonOrderId."
+    pub already_requested_message: String,
+    /// 403 message outside the window. Seen from Amazon (selling-partner-api-docs issue #121).
+    pub outside_window_message: String,
+    /// 403 message for an order Amazon will not solicit for other reasons: Amazon's wording is
+    /// NOT documented. The default repeats the generic "not available" text, the only wording
+    /// on record for an unavailable solicitation; tests set others.
+    pub not_eligible_message: String,
+    /// ORDER_CHANGE `ChangeReason` (required by the model) for changes that are not a buyer's
+    /// request: Amazon's wording is NOT documented (its example shows only "Buyer Requested
+    /// Cancel"), so the simulator says which change type it was.
+    pub status_change_reason: String,
+    /// How long after posting a financial event is listed ("Orders from the last 48 hours might
+    /// not be included in financial events").
+    #[serde(default)]
+    pub finances_delay_hours: i64,
+    /// How report documents are encoded and labelled.
+    #[serde(default)]
+    pub report_encoding: ReportEncoding,
+}
+
+/// The encoding of report documents (DOMAIN: "not always UTF-8"; JP files Windows-31J, EU
+/// files Cp1252, as reported by SP-API users).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportEncoding {
+    /// UTF-8, `Content-Type: text/plain; charset=UTF-8`.
+    #[default]
+    Utf8,
+    /// The marketplace's legacy encoding, with its charset in the Content-Type.
+    LegacyLabelled,
+    /// The marketplace's legacy encoding, with no charset in the Content-Type.
+    LegacyUnlabelled,
+}
+
+impl Default for Fidelity {
+    fn default() -> Self {
+        Self {
+            afn_deliver_by_window: false,
+            already_requested_message: ALREADY_REQUESTED.to_string(),
+            outside_window_message: OUTSIDE_WINDOW.to_string(),
+            not_eligible_message: ALREADY_REQUESTED.to_string(),
+            status_change_reason: "OrderStatusChange".to_string(),
+            finances_delay_hours: 0,
+            report_encoding: ReportEncoding::Utf8,
+        }
+    }
+}
+
+/// Amazon's 403 message for a second solicitation (selling-partner-api-models issue #19).
+pub const ALREADY_REQUESTED: &str = "The requested solicitation is not available for this amazonOrderId.";
+/// Amazon's 403 message outside the window (selling-partner-api-docs issue #121).
+pub const OUTSIDE_WINDOW: &str =
+    "You can\u{2019}t use this feature to request a review outside the 5-30 day range after the order delivery date.";
 
 fn yes() -> bool {
     true
@@ -137,6 +251,7 @@ pub struct World {
     /// Notifications waiting for delivery: (seller id, notification type, JSON body).
     pub outbox: Vec<(String, String, serde_json::Value)>,
     pub faults: Faults,
+    pub fidelity: Fidelity,
     pub report_timing: ReportTiming,
     pub gzip_documents: bool,
     next_id: u64,
@@ -165,6 +280,7 @@ impl Default for World {
             subscriptions: Vec::new(),
             outbox: Vec::new(),
             faults: Faults::default(),
+            fidelity: Fidelity::default(),
             report_timing: ReportTiming::default(),
             gzip_documents: true,
             next_id: 0,
@@ -216,6 +332,7 @@ impl World {
         if order.order.order_status != "Shipped" || order.buyer_requested_cancel || !order.solicitation_eligible {
             return SolicitationCheck::NotEligible;
         }
+        // Amazon's own estimate decides, whether or not its answers show it (FBA orders).
         let delivery =
             DeliveryWindow { earliest: order.order.earliest_delivery_date, latest: order.order.latest_delivery_date };
         let Some(window) = SolicitationWindow::for_delivery(&delivery) else { return SolicitationCheck::NotEligible };
@@ -229,6 +346,7 @@ impl World {
     pub fn advance_report(&mut self, report_id: &str, now: DateTime<Utc>) -> Option<Report> {
         let timing = self.report_timing;
         let gzip = self.gzip_documents;
+        let encoding = self.fidelity.report_encoding;
         let feedback = &self.feedback;
         let sim = self.reports.get_mut(report_id)?;
         let created = sim.report.created_time;
@@ -260,7 +378,8 @@ impl World {
                     let document_id = format!("amzn1.spdoc.1.4.sim.{}", report_id);
                     sim.report.report_document_id = Some(document_id);
                     let text = render_report(m, &rows);
-                    sim.document = Some(if gzip { gzip_bytes(text.as_bytes()) } else { text.into_bytes() });
+                    let bytes = crate::feedback::encode(&text, m, encoding);
+                    sim.document = Some(if gzip { gzip_bytes(&bytes) } else { bytes });
                 }
                 _ => sim.report.processing_status = ProcessingStatus::Cancelled,
             }
