@@ -39,6 +39,11 @@ impl OperationModel {
             .collect()
     }
 
+    /// The whole document: the schema itself for the notification schemas.
+    pub fn root(&self) -> &Value {
+        &self.doc
+    }
+
     /// Every violation of `schema` by `value`, each with its JSON path.
     pub fn violations(&self, value: &Value, schema: &Value) -> Vec<String> {
         let mut out = Vec::new();
@@ -68,18 +73,26 @@ impl OperationModel {
         {
             out.push(format!("{path}: {value} is not one of {options:?}"));
         }
-        let expected = schema.get("type").and_then(Value::as_str);
-        let type_ok = match expected {
-            Some("object") => value.is_object(),
-            Some("array") => value.is_array(),
-            Some("string") => value.is_string(),
-            Some("integer") => value.is_i64() || value.is_u64(),
-            Some("number") => value.is_number(),
-            Some("boolean") => value.is_boolean(),
-            _ => true,
+        // Swagger writes one type; the notification schemas (JSON Schema) may list several,
+        // e.g. ["string", "null"] for a nullable field.
+        let expected: Vec<&str> = match schema.get("type") {
+            Some(Value::String(one)) => vec![one.as_str()],
+            Some(Value::Array(many)) => many.iter().filter_map(Value::as_str).collect(),
+            _ => Vec::new(),
         };
+        let type_ok = expected.is_empty()
+            || expected.iter().any(|t| match *t {
+                "object" => value.is_object(),
+                "array" => value.is_array(),
+                "string" => value.is_string(),
+                "integer" => value.is_i64() || value.is_u64(),
+                "number" => value.is_number(),
+                "boolean" => value.is_boolean(),
+                "null" => value.is_null(),
+                _ => true,
+            });
         if !type_ok {
-            out.push(format!("{path}: expected {}, got {value}", expected.unwrap_or("?")));
+            out.push(format!("{path}: expected {}, got {value}", expected.join(" or ")));
             return;
         }
         if schema.get("format").and_then(Value::as_str) == Some("date-time")

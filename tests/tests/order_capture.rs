@@ -266,3 +266,47 @@ async fn the_poll_stops_before_its_deadline_and_resumes_where_it_stopped() {
     }
     assert!(sim.clock().now() > at("2026-01-01T00:00:00Z"));
 }
+
+#[tokio::test]
+async fn refunds_are_found_in_bulk_even_when_finances_lists_them_a_day_late() {
+    let h = sim_harness(UsagePlans::scaled(1000.0), |_| {}).await;
+    let sim = h.simulator();
+    // Finances lists an event only a day after it was posted ("Orders from the last 48 hours
+    // might not be included in financial events")
+    sim.set_fidelity(spapi_sim::Fidelity { finances_delay_hours: 24, ..spapi_sim::Fidelity::default() });
+    let (store, account) = h.us_seller_store().await;
+    let deps = sync_deps(&h, &store);
+    let ids: Vec<String> = (0..150u32).map(|n| format!("111-8000000-{n:07}")).collect();
+    for id in &ids {
+        sim.upsert_order(sim_order(&account.seller_id, id, sim.now() - Duration::days(2)));
+    }
+    let first = order_sync::handle(&deps, deadline_in(30.0)).await.unwrap();
+    assert_eq!((first.recorded, first.refunds_marked), (150, 0), "{first:?}");
+
+    let posted = sim.now() - Duration::hours(1);
+    for id in &ids[..120] {
+        assert!(sim.refund_order(account.seller_id.as_str(), id, posted));
+    }
+    sim.advance(Duration::hours(6));
+    let early = order_sync::handle(&deps, deadline_in(30.0)).await.unwrap();
+    assert_eq!(early.refunds_marked, 0, "not listed yet: {early:?}");
+    sim.advance(Duration::hours(24));
+    let late = order_sync::handle(&deps, deadline_in(30.0)).await.unwrap();
+    assert_eq!((late.refunds_seen, late.refunds_marked), (120, 120), "{late:?}");
+    // 120 refunds in the window (the shipments were posted before it), 100 events a page: two
+    // calls for the whole region, not one per order
+    assert_eq!(late.refund_pages, 2, "{late:?}");
+    let refunded =
+        store.get_order(&account.seller_id, &OrderId::parse(ids[7].clone()).unwrap()).await.unwrap().unwrap();
+    assert_eq!(refunded.value.refunded_at.map(|t| t.timestamp()), Some(posted.timestamp()));
+    assert!(matches!(
+        refunded.value.review_request,
+        ReviewRequest::Skipped { reason: autopilot_shared::domain::SkipReason::Refunded, .. }
+    ));
+    let kept = store.get_order(&account.seller_id, &OrderId::parse(ids[130].clone()).unwrap()).await.unwrap().unwrap();
+    assert!(matches!(kept.value.review_request, ReviewRequest::Pending { .. }));
+    // the next poll looks back over the lag again: nothing marked twice
+    sim.advance(Duration::hours(1));
+    let again = order_sync::handle(&deps, deadline_in(30.0)).await.unwrap();
+    assert_eq!((again.refunds_seen, again.refunds_marked), (120, 0), "{again:?}");
+}

@@ -518,7 +518,8 @@ async fn get_order(
     let (principal, rate) = admitted!(state, headers, OP);
     let seller = seller!(state, OP, principal, rate);
     let datasets = list_param(&query, "includedData");
-    let world = state.world();
+    let mut world = state.world();
+    world.count_order_call(OP, &order_id);
     let order = world.orders.get(&(seller, order_id.clone())).map(|o| order_2026(o, &datasets, &world.fidelity));
     drop(world);
     let response = match order {
@@ -644,7 +645,11 @@ async fn get_solicitation_actions(
         Ok(admitted) => admitted,
         Err(response) => return response,
     };
-    let check = state.world().solicitation_check(&seller, &order_id, state.now());
+    let check = {
+        let mut world = state.world();
+        world.count_order_call(OP, &order_id);
+        world.solicitation_check(&seller, &order_id, state.now())
+    };
     let self_href = format!("/solicitations/v1/orders/{order_id}?marketplaceIds={marketplace}");
     let response = match check {
         SolicitationCheck::UnknownOrder => {
@@ -683,6 +688,7 @@ async fn create_solicitation(
     };
     let now = state.now();
     let mut world = state.world();
+    world.count_order_call(OP, &order_id);
     let key = (seller.clone(), order_id.clone());
     let response = match world.solicitation_check(&seller, &order_id, now) {
         SolicitationCheck::UnknownOrder => {

@@ -262,6 +262,12 @@ impl Simulator {
         self.state.world().calls.get(&(operation.to_string(), status)).copied().unwrap_or(0)
     }
 
+    /// How many calls of an operation (by name) about one order were answered (faults and 429s
+    /// not counted).
+    pub fn calls_for_order(&self, operation: &str, order_id: &str) -> u32 {
+        self.state.world().order_calls.get(&(operation.to_string(), order_id.to_string())).copied().unwrap_or(0)
+    }
+
     pub fn pending_notifications(&self) -> usize {
         let now = self.state.now();
         let mut world = self.state.world();

@@ -257,6 +257,9 @@ pub struct World {
     next_id: u64,
     /// Count of every SP-API call by operation name and status, for tests and the demo.
     pub calls: BTreeMap<(String, u16), u32>,
+    /// Calls about one order that got past the usage plan and faults, by operation name and
+    /// order id: what an order costs.
+    pub order_calls: BTreeMap<(String, String), u32>,
     /// Every random choice (faults, notification duplicates, losses and order) comes from this
     /// seeded generator, so a test or demo run is repeatable.
     pub rng: fastrand::Rng,
@@ -285,12 +288,17 @@ impl Default for World {
             gzip_documents: true,
             next_id: 0,
             calls: BTreeMap::new(),
+            order_calls: BTreeMap::new(),
             rng: fastrand::Rng::with_seed(DEFAULT_SEED),
         }
     }
 }
 
 impl World {
+    pub fn count_order_call(&mut self, operation: Operation, order_id: &str) {
+        *self.order_calls.entry((operation.name().to_string(), order_id.to_string())).or_default() += 1;
+    }
+
     pub fn next_id(&mut self, prefix: &str) -> String {
         self.next_id += 1;
         format!("{prefix}{}", self.next_id)
