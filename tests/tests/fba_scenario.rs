@@ -60,7 +60,7 @@ const KINDS: [Kind; 9] = [
 /// Something that happens on Amazon's side at a time.
 #[derive(Debug, Clone)]
 enum Happening {
-    Place(SimOrder),
+    Place(Box<SimOrder>),
     Ship(String),
     Cancel(String),
     Refund(String),
@@ -100,11 +100,11 @@ fn plan_orders(seller: &str, start: DateTime<Utc>, seed: u64) -> (Vec<Planned>, 
             // first heard of, already shipped, when the run starts
             order.order.order_status = "Shipped".into();
             order.order.last_update_date = shipped;
-            timeline.push((start + Duration::hours(1), Happening::Place(order)));
+            timeline.push((start + Duration::hours(1), Happening::Place(Box::new(order))));
             orders.push(Planned { id, kind });
             continue;
         }
-        timeline.push((placed, Happening::Place(order)));
+        timeline.push((placed, Happening::Place(Box::new(order))));
         match kind {
             Kind::Canceled => timeline.push((placed + Duration::hours(6), Happening::Cancel(id.clone()))),
             _ => timeline.push((shipped, Happening::Ship(id.clone()))),
@@ -182,7 +182,7 @@ async fn run_scenario(afn_deliver_by_window: bool, seed: u64) {
             sim.set_time(at);
             let current = |id: &str| sim.order(seller.seller_id.as_str(), id).unwrap();
             match happening {
-                Happening::Place(order) => sim.upsert_order(order),
+                Happening::Place(order) => sim.upsert_order(*order),
                 Happening::Ship(id) => {
                     let mut order = current(&id);
                     order.order.order_status = "Shipped".into();
