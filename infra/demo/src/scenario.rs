@@ -53,6 +53,9 @@ fn demo_seller() -> Result<SellerAccount, String> {
     })
 }
 
+/// The demo's order that is refunded (an FBA order).
+const REFUNDED: u32 = 6;
+
 /// The Amazon order id of the demo's order `n`.
 pub(crate) fn demo_order_id(n: u32) -> String {
     format!("113-{:07}-{:07}", 4_200_000 + n, 9_100_000 + n * 37)
@@ -156,8 +159,11 @@ pub async fn run(dynamodb_endpoint: &str, aws_endpoint: &str, table: &str, out: 
         seller.seller_id, seller.display_name, seller.credentials_secret, queue_arn
     );
     println!(
-        "   policy: review requests {} days after the latest delivery estimate",
-        seller.review_requests.delay_days
+        "   policy: review requests {} days after the latest delivery estimate; FBA orders (Amazon shows them no delivery dates) planned from their ship time + {} days' transit, then Amazon asked every {} h until {} days after shipping",
+        seller.review_requests.delay_days,
+        seller.review_requests.asking.transit_days,
+        seller.review_requests.asking.ask_every_hours,
+        seller.review_requests.asking.cutoff_days_after_shipping,
     );
 
     // -- a week of orders on Amazon
@@ -183,12 +189,20 @@ pub async fn run(dynamodb_endpoint: &str, aws_endpoint: &str, table: &str, out: 
             }
         }
         clock.set(order.order.last_update_date);
+        let shipped = order.order.last_update_date;
         sim.simulator.upsert_order(order);
         changes += 1;
+        if n == REFUNDED {
+            // the buyer returns it; Amazon posts the refund three days after shipping (refunds
+            // send no ORDER_CHANGE: the Finances poll finds it)
+            sim.simulator.refund_order(SELLER, &demo_order_id(n), shipped + Duration::days(3));
+        }
     }
     clock.set(start + Duration::days(7));
     println!(
-        "\n== A simulated week on Amazon: 12 orders, {changes} order changes (1 canceled, 1 buyer cancel request)"
+        "\n== A simulated week on Amazon: 12 orders ({} FBA, whose notifications carry no delivery dates), {changes} order changes (1 canceled, 1 buyer cancel request); order {} is refunded three days after shipping",
+        (0..12u32).filter(|n| n.is_multiple_of(2)).count(),
+        demo_order_id(REFUNDED)
     );
 
     // -- notifications arrive: at least once, out of order, some lost
@@ -254,19 +268,47 @@ pub async fn run(dynamodb_endpoint: &str, aws_endpoint: &str, table: &str, out: 
         clock: clock.clone(),
         settings: Default::default(),
     };
-    println!("\n== Review requests: the solicit run every simulated day for five weeks");
+    let sync = order_sync::Deps {
+        api: api.clone(),
+        orders: Arc::new(store.clone()),
+        sellers: Arc::new(store.clone()),
+        checkpoints: Arc::new(store.clone()),
+        clock: clock.clone(),
+        settings: SyncSettings { initial_lookback: Duration::days(14) },
+    };
+    println!(
+        "\n== Review requests: order-sync (with the refunds poll) and the solicit run every simulated day for five weeks"
+    );
     for day in 0..35 {
+        let polled = order_sync::handle(&sync, deadline(60)).await.map_err(e("order sync"))?;
+        if polled.refunds_marked > 0 {
+            println!(
+                "   {}  refunds poll (Finances listFinancialEvents, {} page(s)): {} order(s) refunded, never to be asked",
+                clock.now().format("%Y-%m-%d"),
+                polled.refund_pages,
+                polled.refunds_marked
+            );
+        }
         let summary = solicit::handle(&deps, &format!("demo-day-{day}"), deadline(60)).await.map_err(e("dispatch"))?;
         let skipped: u32 = summary.skipped.values().sum();
         if summary.sent + summary.sent_earlier + skipped + summary.expired + summary.failed > 0 {
             let reasons: Vec<String> = summary.skipped.iter().map(|(r, n)| format!("{n} {r}")).collect();
+            let today = clock.now().date_naive();
+            let fba_today = sim
+                .simulator
+                .solicitations()
+                .iter()
+                .filter(|r| r.sent_at.date_naive() == today)
+                .filter(|r| sim.simulator.order(&r.seller_id, &r.order_id).is_some_and(|o| o.order.is_afn()))
+                .count();
             println!(
-                "   {}  sent {}, skipped {}{}, expired {}, rescheduled {}, failed {}",
+                "   {}  sent {} ({fba_today} FBA), skipped {}{}, expired {}, not offered by Amazon yet {}, rescheduled {}, failed {}",
                 clock.now().format("%Y-%m-%d"),
                 summary.sent + summary.sent_earlier,
                 skipped,
                 if reasons.is_empty() { String::new() } else { format!(" ({})", reasons.join(", ")) },
                 summary.expired,
+                summary.not_offered,
                 summary.rescheduled,
                 summary.failed
             );
@@ -276,8 +318,13 @@ pub async fn run(dynamodb_endpoint: &str, aws_endpoint: &str, table: &str, out: 
     let records = sim.simulator.solicitations();
     let inside = records.iter().filter(|r| r.sent_at >= r.window_opens_at && r.sent_at < r.window_closes_at).count();
     let duplicates: u32 = records.iter().map(|r| r.accepted.saturating_sub(1) + r.refused_duplicates).sum();
+    let fba = records
+        .iter()
+        .filter(|r| sim.simulator.order(&r.seller_id, &r.order_id).is_some_and(|o| o.order.is_afn()))
+        .count();
+    let refunded_asked = records.iter().filter(|r| r.order_id == demo_order_id(REFUNDED)).count();
     println!(
-        "   Amazon's ledger: {} review requests, {inside} inside Amazon's window, {duplicates} duplicates; a run summary went to EventBridge bus {bus} after each run",
+        "   Amazon's ledger: {} review requests ({fba} for FBA orders), {inside} inside Amazon's window, {duplicates} duplicates, {refunded_asked} for the refunded order; a run summary went to EventBridge bus {bus} after each run",
         records.len()
     );
 
@@ -334,13 +381,25 @@ async fn print_orders(store: &DynamoStore, seller: &SellerAccount, title: &str) 
             ReviewRequest::Sent { sent_at, .. } => format!("review request sent {}", sent_at.format("%Y-%m-%d")),
             ReviewRequest::Skipped { reason, .. } => format!("no review request: {}", reason.code()),
             ReviewRequest::Pending { due_at, needs_delivery_dates: true } => {
-                format!("review request due {} (delivery dates to fetch first)", due_at.format("%Y-%m-%d %H:%M"))
+                format!("review request due {} (delivery dates to look up once)", due_at.format("%Y-%m-%d %H:%M"))
+            }
+            ReviewRequest::Expired { reason, .. } => {
+                format!("expired: {}", reason.map_or("window closed", |r| r.code()))
             }
             ReviewRequest::Pending { due_at, .. } => format!("review request due {}", due_at.format("%Y-%m-%d %H:%M")),
             other => other.state_name().replace('_', " "),
         };
         let status = format!("{:?}", order.status);
-        println!("   {}  {:?}  {status:<10} {:<9} {state}", order.order_id, order.fulfillment, order.skus.join(","));
+        let dates = match order.delivery.known() {
+            Some((earliest, latest)) => format!("delivery {}..{}", earliest.format("%m-%d"), latest.format("%m-%d")),
+            None => "no delivery dates".to_string(),
+        };
+        println!(
+            "   {}  {:?}  {status:<10} {:<9} {dates:<19} {state}",
+            order.order_id,
+            order.fulfillment,
+            order.skus.join(",")
+        );
     }
     Ok(())
 }
