@@ -267,6 +267,11 @@ impl Default for SyncSettings {
     }
 }
 
+/// The statuses the poll asks for: what a review request depends on (shipped, or never to be
+/// shipped). An order is then listed about once, when it gets there, not at every step from
+/// Pending on: what keeps the poll inside searchOrders' plan (see README).
+pub const POLLED_STATUSES: [&str; 3] = ["SHIPPED", "CANCELLED", "UNFULFILLABLE"];
+
 /// searchOrders' `lastUpdatedBefore` must be at least two minutes before the request.
 const NEWEST_QUERYABLE: Duration = Duration::minutes(2);
 
@@ -305,6 +310,7 @@ pub async fn reconcile(
         last_updated_before: Some(cutoff),
         pagination_token: resume.as_ref().map(|r| r.next_token.clone()),
         max_results_per_page: Some(100),
+        fulfillment_statuses: POLLED_STATUSES.to_vec(),
     };
     loop {
         let page = match api.search_orders(&query, deadline).await {

@@ -374,3 +374,29 @@ async fn order_change_notifications_reach_the_subscribed_queue_with_duplicates()
     assert_eq!(notification["NotificationType"], "ORDER_CHANGE");
     assert_eq!(notification["Payload"]["OrderChangeNotification"]["SellerId"], h.seller.seller_id.as_str());
 }
+
+#[tokio::test]
+async fn a_higher_plan_that_amazon_reports_is_adopted() {
+    // Amazon's default searchOrders plan is one call per 180 s after a burst of 20; this seller's
+    // plan is 5 per second, and Amazon says so in x-amzn-RateLimit-Limit
+    let h = sim_harness(
+        UsagePlans::amazon().with(Operation::SearchOrders, UsagePlan { rate_per_second: 5.0, burst: 20 }),
+        |c| {
+            c.usage_plans = UsagePlans::amazon();
+        },
+    )
+    .await;
+    let sim = h.simulator();
+    let api = h.api.seller(&h.seller, Region::Na).await.unwrap();
+    let query = OrdersQuery {
+        marketplaces: vec![Marketplace::Us],
+        last_updated_after: Some(sim.now() - Span::days(1)),
+        ..OrdersQuery::default()
+    };
+    let started = std::time::Instant::now();
+    for _ in 0..25 {
+        api.search_orders(&query, deadline_in(10.0)).await.unwrap();
+    }
+    assert!(started.elapsed() < std::time::Duration::from_secs(5), "{:?}", started.elapsed());
+    assert_eq!(sim.calls("searchOrders", 429), 0);
+}

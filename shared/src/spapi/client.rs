@@ -114,6 +114,8 @@ pub struct OrdersQuery {
     pub last_updated_before: Option<DateTime<Utc>>,
     pub pagination_token: Option<String>,
     pub max_results_per_page: Option<u32>,
+    /// `fulfillmentStatuses`, e.g. `SHIPPED`; empty for all.
+    pub fulfillment_statuses: Vec<&'static str>,
 }
 
 /// The datasets asked for with every order: the status and fulfilment (with `deliverByWindow`)
@@ -271,7 +273,7 @@ impl SellerApi {
                     match response.bytes().await {
                         Err(err) => Failure::Transient(format!("connection lost reading HTTP {status}: {err}")),
                         Ok(body) if status.is_success() => {
-                            bucket.succeeded().await;
+                            bucket.succeeded(reported_rate).await;
                             return Ok(body.to_vec());
                         }
                         Ok(body) => {
@@ -350,6 +352,9 @@ impl SellerApi {
         }
         if let Some(max) = query.max_results_per_page {
             call = call.query("maxResultsPerPage", max.to_string());
+        }
+        if !query.fulfillment_statuses.is_empty() {
+            call = call.query("fulfillmentStatuses", query.fulfillment_statuses.join(","));
         }
         self.execute_json(call).await
     }

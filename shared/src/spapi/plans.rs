@@ -198,9 +198,18 @@ impl TokenBucket {
         }
     }
 
-    /// A call went through: creep back towards the plan's rate (additive increase).
-    pub async fn succeeded(&self) {
+    /// A call went through: creep back towards the plan's rate (additive increase). When
+    /// Amazon reports a higher rate in `x-amzn-RateLimit-Limit` ("the usage plan rate limits
+    /// that are applied to the requested operation"; sellers with higher needs get higher
+    /// plans), that becomes the plan.
+    pub async fn succeeded(&self, reported_rate: Option<f64>) {
         let mut state = self.state.lock().await;
+        if let Some(rate) = reported_rate.filter(|r| r.is_finite() && *r > state.plan_rate) {
+            state.refill(Instant::now());
+            state.plan_rate = rate;
+            state.rate = rate;
+            return;
+        }
         if state.rate < state.plan_rate {
             state.refill(Instant::now());
             state.rate = (state.rate + state.plan_rate * 0.05).min(state.plan_rate);
@@ -269,9 +278,15 @@ mod tests {
         assert!((bucket.rate().await - 0.2).abs() < 1e-9);
         // successes bring it back to the plan, never above
         for _ in 0..100 {
-            bucket.succeeded().await;
+            bucket.succeeded(None).await;
         }
         assert_eq!(bucket.rate().await, 2.0);
+        // a lower or absurd reported rate on success changes nothing; a higher one is the plan
+        bucket.succeeded(Some(1.0)).await;
+        bucket.succeeded(Some(f64::INFINITY)).await;
+        assert_eq!(bucket.rate().await, 2.0);
+        bucket.succeeded(Some(5.0)).await;
+        assert_eq!(bucket.rate().await, 5.0);
     }
 
     #[test]
