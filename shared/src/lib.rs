@@ -1,5 +1,5 @@
 //! Feedback Autopilot's shared library: the domain rules, the ports handlers depend on, and
-//! the adapters (DynamoDB today; SP-API, SES and EventBridge as they arrive) that implement them.
+//! the adapters (DynamoDB, the SP-API client, SES and EventBridge) that implement them.
 
 pub mod alerts;
 pub mod aws;

@@ -1,5 +1,5 @@
 //! Order capture against DynamoDB Local: ORDER_CHANGE messages through the order-events
-//! handler (the official example and its variants), and the getOrders reconciliation poll
+//! handler (the official example and its variants), and the searchOrders reconciliation poll
 //! through the order-sync handler against the simulator.
 
 use std::sync::Arc;

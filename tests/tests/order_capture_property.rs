@@ -177,7 +177,7 @@ proptest! {
                 recorder.record(change).await.unwrap();
             }
 
-            // the reconciliation run: getOrders against Amazon's current state
+            // the reconciliation run: searchOrders against Amazon's current state
             for history in &histories {
                 sim.upsert_order(as_amazon_holds_it(history.last().unwrap()));
             }

@@ -22,7 +22,7 @@ const CLIENT_ID: &str = "amzn1.application-oa2-client.feedbackautopilotdemo";
 const CLIENT_SECRET: &str = "amzn1.oa2-cs.v1.demo-secret";
 const REFRESH_TOKEN: &str = "Atzr|demo-refresh-token";
 const SELLER: &str = "A2DEMOSELLER01";
-/// The simulator answers getOrders once a minute at Amazon's pace; the demo runs it 60x faster.
+/// The simulator answers searchOrders once every 180 s at Amazon's pace; the demo runs it 60x faster.
 const RATE_SCALE: f64 = 60.0;
 
 pub(crate) fn e<E: std::fmt::Display>(context: &'static str) -> impl Fn(E) -> String {

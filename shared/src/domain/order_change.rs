@@ -35,13 +35,13 @@ pub struct OrderChange {
     #[serde(default)]
     pub delivery: DeliveryWindow,
     /// Amazon's time of the change (`OrderChangeTrigger.TimeOfOrderChange`, or the order's
-    /// `LastUpdateDate` when polled): what orders changes, not the time they arrive.
+    /// `lastUpdatedTime` when polled): what orders changes, not the time they arrive.
     pub changed_at: DateTime<Utc>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order_type: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub programs: Vec<String>,
-    /// Empty when the source does not list items (getOrders): the recorded SKUs stay.
+    /// Empty when the source lists no items: the recorded SKUs stay.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub skus: Vec<String>,
     #[serde(default)]

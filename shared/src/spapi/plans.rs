@@ -77,7 +77,7 @@ pub struct UsagePlan {
 }
 
 /// The plans in force. `scaled` multiplies every rate, for simulators and tests that should not
-/// wait a minute per getOrders call; production uses [`UsagePlans::amazon`].
+/// wait three minutes per searchOrders call; production uses [`UsagePlans::amazon`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct UsagePlans {
     plans: Vec<(Operation, UsagePlan)>,
