@@ -71,6 +71,11 @@ fn iso(at: DateTime<Utc>) -> String {
 }
 
 /// Amazon's error body, with the headers every SP-API answer carries.
+///
+/// Wording: the 403 solicitation messages are Amazon's own (see `Fidelity`), as are the LWA and
+/// 429 answers. For 400 `InvalidInput` the models document only the sandbox's "Invalid Input";
+/// the simulator's 400 messages name the rule that was broken instead, for whoever reads a
+/// failing test: the product never decides anything by a 400's message.
 fn error(status: StatusCode, code: &str, message: &str, details: &str, rate: Option<f64>) -> Response {
     let body = json!({"errors": [{"code": code, "message": message, "details": details}]});
     with_headers(status, body, rate)
