@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use autopilot_shared::domain::feedback::Feedback;
 use autopilot_shared::domain::{ManualClock, Marketplace, OrderId};
-use autopilot_shared::feedback_sync::apply_report;
+use autopilot_shared::feedback_sync::{Removals, apply_report};
 use autopilot_shared::store::FeedbackStore;
 use autopilot_tests::fixtures::{at, seller_id};
 use autopilot_tests::fresh_store;
@@ -34,12 +34,16 @@ async fn reports_are_applied_idempotently_and_removals_are_tracked() {
     ];
 
     let applied =
-        apply_report(&store, &seller, Marketplace::De, range, &first, at("2026-03-20T00:00:00Z")).await.unwrap();
+        apply_report(&store, &seller, Marketplace::De, range, &first, Removals::Infer, at("2026-03-20T00:00:00Z"))
+            .await
+            .unwrap();
     assert_eq!((applied.new.len(), applied.unchanged, applied.removed.len()), (4, 0, 0));
 
     let writes = store.capacity().write_units;
     let again =
-        apply_report(&store, &seller, Marketplace::De, range, &first, at("2026-03-21T00:00:00Z")).await.unwrap();
+        apply_report(&store, &seller, Marketplace::De, range, &first, Removals::Infer, at("2026-03-21T00:00:00Z"))
+            .await
+            .unwrap();
     assert_eq!((again.new.len(), again.changed.len(), again.unchanged, again.removed.len()), (0, 0, 4, 0));
     assert_eq!(store.capacity().write_units, writes, "the same report writes nothing");
 
@@ -47,7 +51,9 @@ async fn reports_are_applied_idempotently_and_removals_are_tracked() {
     let narrower = (NaiveDate::from_ymd_opt(2026, 3, 4).unwrap(), range.1);
     let second = vec![feedback(3, 7, 2, "Doch nicht ok"), feedback(4, 9, 1, "Mist")];
     let changes =
-        apply_report(&store, &seller, Marketplace::De, narrower, &second, at("2026-03-22T00:00:00Z")).await.unwrap();
+        apply_report(&store, &seller, Marketplace::De, narrower, &second, Removals::Infer, at("2026-03-22T00:00:00Z"))
+            .await
+            .unwrap();
     assert_eq!(changes.removed.iter().map(|f| f.order_id.to_string()).collect::<Vec<_>>(), vec!["302-8000000-0000002"]);
     assert_eq!(changes.changed.len(), 1);
     let stored = store.feedback_between(&seller, Marketplace::De, range.0, range.1).await.unwrap();
@@ -59,7 +65,9 @@ async fn reports_are_applied_idempotently_and_removals_are_tracked() {
 
     // listed again: restored
     let restored =
-        apply_report(&store, &seller, Marketplace::De, range, &first, at("2026-03-23T00:00:00Z")).await.unwrap();
+        apply_report(&store, &seller, Marketplace::De, range, &first, Removals::Infer, at("2026-03-23T00:00:00Z"))
+            .await
+            .unwrap();
     assert_eq!((restored.restored.len(), restored.changed.len()), (1, 1));
 
     // the date range bounds are inclusive at both ends

@@ -267,6 +267,34 @@ async fn a_cancelled_report_means_no_data_and_removes_nothing() {
 }
 
 #[tokio::test]
+async fn a_rejected_row_never_makes_feedback_look_removed() {
+    let w = World::new().await;
+    let broken = w.recorded_order(1, 12, FulfillmentChannel::Mfn).await;
+    let slow = w.recorded_order(2, 12, FulfillmentChannel::Mfn).await;
+    w.feedback(&broken, 2, 1, "arrived broken");
+    w.feedback(&slow, 2, 2, "slow");
+    w.scheduled_run().await;
+    w.deliver_reports(DeliveryOptions::default()).await;
+    assert_eq!(w.stored().await.len(), 2);
+    w.events_of("NegativeFeedbackReceived").await;
+    let before = w.store.latest_snapshot(&w.seller.seller_id, Marketplace::Us, w.today()).await.unwrap().unwrap();
+    assert_eq!(before.ratings.days_90.counts.negative, 2);
+
+    // The buyer edits the comment; Amazon's next document carries a tab inside it, so that row
+    // has a column too many and is rejected.
+    w.h.simulator().remove_feedback(w.seller.seller_id.as_str(), slow.as_str());
+    w.feedback(&slow, 2, 2, "slow\tand the box was open");
+    w.h.simulator().advance(Duration::days(1));
+    w.scheduled_run().await;
+    assert!(w.deliver_reports(DeliveryOptions::default()).await.is_empty());
+    let stored = w.stored().await;
+    assert!(stored.iter().all(|s| s.removed_at.is_none()), "nothing looks removed: {stored:#?}");
+    assert!(w.events_of("FeedbackRemoved").await.is_empty(), "no false removal mail");
+    let after = w.store.latest_snapshot(&w.seller.seller_id, Marketplace::Us, w.today()).await.unwrap().unwrap();
+    assert_eq!(after.ratings.days_90.counts.negative, 2, "the ratings keep the unreadable feedback");
+}
+
+#[tokio::test]
 async fn reminders_come_once_per_mark_and_a_removal_is_announced_with_the_new_rating() {
     let w = World::new().await;
     let keep = w.recorded_order(1, 12, FulfillmentChannel::Mfn).await;

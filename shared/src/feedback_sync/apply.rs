@@ -22,6 +22,16 @@ pub struct ReportChanges {
     pub unchanged: usize,
 }
 
+/// Whether a report may prove that feedback was removed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Removals {
+    /// Every row of the report was read: feedback it no longer lists was removed.
+    Infer,
+    /// Some rows were rejected: any missing feedback could be one of them, so nothing is marked
+    /// removed from this report.
+    NotFromThisReport,
+}
+
 /// Apply one report of `marketplace` that covers feedback dated `from..=to`.
 pub async fn apply_report(
     store: &dyn FeedbackStore,
@@ -29,6 +39,7 @@ pub async fn apply_report(
     marketplace: Marketplace,
     (from, to): (NaiveDate, NaiveDate),
     report: &[Feedback],
+    removals: Removals,
     now: DateTime<Utc>,
 ) -> Result<ReportChanges, StoreError> {
     let mut existing: HashMap<String, StoredFeedback> = store
@@ -64,6 +75,9 @@ pub async fn apply_report(
             }
             Some(_) => changes.unchanged += 1,
         }
+    }
+    if removals == Removals::NotFromThisReport {
+        return Ok(changes);
     }
     for (_, stored) in existing.into_iter().filter(|(_, s)| s.removed_at.is_none()) {
         changes.removed.push(stored.feedback.clone());

@@ -23,7 +23,7 @@ use std::sync::Arc;
 use chrono::Duration;
 use serde::{Deserialize, Serialize};
 
-pub use apply::{ReportChanges, apply_report};
+pub use apply::{Removals, ReportChanges, apply_report};
 pub use run::{NotificationOutcome, SyncError};
 
 use crate::domain::Clock;
@@ -92,6 +92,9 @@ pub struct SyncSummary {
     pub reports_failed: u32,
     /// Rows of applied reports that could not be read (logged with their line numbers).
     pub rows_rejected: u32,
+    /// Reports with rejected rows, from which no removal was inferred.
+    #[serde(default)]
+    pub reports_incomplete: u32,
     pub feedback_new: u32,
     pub feedback_changed: u32,
     pub feedback_removed: u32,
@@ -111,6 +114,7 @@ impl SyncSummary {
         self.reports_without_data += other.reports_without_data;
         self.reports_failed += other.reports_failed;
         self.rows_rejected += other.rows_rejected;
+        self.reports_incomplete += other.reports_incomplete;
         self.feedback_new += other.feedback_new;
         self.feedback_changed += other.feedback_changed;
         self.feedback_removed += other.feedback_removed;

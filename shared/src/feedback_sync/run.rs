@@ -7,7 +7,7 @@ use futures_util::StreamExt;
 use thiserror::Error;
 use tokio::time::Instant;
 
-use super::{FEEDBACK_REPORT_TYPE, FeedbackSync, SyncSummary, apply_report};
+use super::{FEEDBACK_REPORT_TYPE, FeedbackSync, Removals, SyncSummary, apply_report};
 use crate::domain::feedback::Feedback;
 use crate::domain::ratings::DailyBuckets;
 use crate::domain::{Marketplace, SellerAccount};
@@ -347,14 +347,33 @@ impl FeedbackSync {
             tracing::warn!(%seller, %marketplace, report_id, line = rejected.line, reason = %rejected.message, "feedback row skipped");
         }
         summary.rows_rejected += parsed.rejected.len() as u32;
+        // A rejected row could be any stored feedback: such a report proves no removal, and its
+        // rows alone would undercount the ratings.
+        let removals = if parsed.rejected.is_empty() { Removals::Infer } else { Removals::NotFromThisReport };
+        if removals == Removals::NotFromThisReport {
+            summary.reports_incomplete += 1;
+            tracing::warn!(%seller, %marketplace, report_id, rejected = parsed.rejected.len(), "report with rejected rows: no removal inferred from it");
+        }
         let rows = latest_per_order(parsed.feedback);
         let now = self.clock.now();
-        let changes = apply_report(self.store.as_ref(), seller, marketplace, (from, to), &rows, now).await?;
+        let changes = apply_report(self.store.as_ref(), seller, marketplace, (from, to), &rows, removals, now).await?;
         summary.feedback_new += changes.new.len() as u32;
         summary.feedback_changed += (changes.changed.len() + changes.restored.len()) as u32;
         summary.feedback_removed += changes.removed.len() as u32;
         let mut buckets = self.store.get_buckets(seller, marketplace).await?.unwrap_or_else(DailyBuckets::default);
-        buckets.replace_days(from, to, rows.iter().map(|f| (f.date, f.rating)));
+        let counted: Vec<(NaiveDate, u8)> = match removals {
+            Removals::Infer => rows.iter().map(|f| (f.date, f.rating)).collect(),
+            // everything known for those days (the report's readable rows are stored by now)
+            Removals::NotFromThisReport => self
+                .store
+                .feedback_between(seller, marketplace, from, to)
+                .await?
+                .into_iter()
+                .filter(|s| s.removed_at.is_none())
+                .map(|s| (s.feedback.date, s.feedback.rating))
+                .collect(),
+        };
+        buckets.replace_days(from, to, counted.into_iter());
         buckets.fold_before(now.date_naive() - Duration::days(self.settings.bucket_days));
         self.store.put_buckets(seller, marketplace, &buckets).await?;
         tracing::info!(%seller, %marketplace, report_id, new = changes.new.len(), removed = changes.removed.len(), "feedback report applied");

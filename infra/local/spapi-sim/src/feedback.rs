@@ -55,9 +55,12 @@ pub fn format_date(date: NaiveDate, format: FeedbackDateFormat) -> String {
     }
 }
 
-/// Tabs and line breaks inside a comment would break the format; Amazon flattens them.
+/// A comment as the document carries it. DOMAIN: "A comment can contain characters that break
+/// naive TSV splitting": a tab stays a tab (the row then has a column too many). Whether Amazon
+/// keeps line breaks is not documented; the simulator flattens them to spaces, so a row stays on
+/// one line.
 fn cell(text: &str) -> String {
-    text.replace(['\t', '\r', '\n'], " ")
+    text.replace(['\r', '\n'], " ")
 }
 
 pub fn render_report(marketplace: Marketplace, rows: &[&FeedbackRow]) -> String {
