@@ -373,7 +373,7 @@ impl FeedbackSync {
                 .map(|s| (s.feedback.date, s.feedback.rating))
                 .collect(),
         };
-        buckets.replace_days(from, to, counted.into_iter());
+        buckets.replace_days(from, to, counted);
         buckets.fold_before(now.date_naive() - Duration::days(self.settings.bucket_days));
         self.store.put_buckets(seller, marketplace, &buckets).await?;
         tracing::info!(%seller, %marketplace, report_id, new = changes.new.len(), removed = changes.removed.len(), "feedback report applied");
