@@ -310,3 +310,28 @@ async fn refunds_are_found_in_bulk_even_when_finances_lists_them_a_day_late() {
     let again = order_sync::handle(&deps, deadline_in(30.0)).await.unwrap();
     assert_eq!((again.refunds_seen, again.refunds_marked), (120, 0), "{again:?}");
 }
+
+#[tokio::test]
+async fn an_absurd_date_fails_its_own_message_naming_the_field_and_the_batch_goes_on() {
+    let (store, recorder, _) = setup().await;
+    let mut far = shipped("2022-11-29T19:42:04.284Z");
+    far["Payload"]["OrderChangeNotification"]["AmazonOrderId"] = json!("903-0000000-0000001");
+    far["Payload"]["OrderChangeNotification"]["Summary"]["LatestDeliveryDate"] = json!("+262142-12-31T23:59:59Z");
+    let mut ancient = shipped("2022-11-29T19:42:04.284Z");
+    ancient["Payload"]["OrderChangeNotification"]["AmazonOrderId"] = json!("903-0000000-0000002");
+    ancient["Payload"]["OrderChangeNotification"]["Summary"]["PurchaseDate"] = json!("0026-07-13T19:42:04Z");
+    let mut event = SqsEvent::default();
+    event.records = vec![
+        message("m-far", &far),
+        message("m-good", &shipped("2022-11-29T19:42:04.284Z")),
+        message("m-ancient", &ancient),
+    ];
+    let response = handle_batch(&recorder, event).await;
+    let failed: Vec<String> = response.batch_item_failures.iter().map(|f| f.item_identifier.clone()).collect();
+    assert_eq!(failed, vec!["m-far", "m-ancient"]);
+    assert_eq!(stored(&store).await.status, OrderStatus::Shipped, "the good message went through");
+    let err = handle_message(&recorder, Some(&far.to_string())).await.unwrap_err();
+    assert!(err.to_string().contains("Summary.LatestDeliveryDate"), "{err}");
+    let err = handle_message(&recorder, Some(&ancient.to_string())).await.unwrap_err();
+    assert!(err.to_string().contains("Summary.PurchaseDate") && err.to_string().contains("year 26"), "{err}");
+}

@@ -59,6 +59,18 @@ impl<C: Clock + ?Sized> Clock for std::sync::Arc<C> {
     }
 }
 
+/// `t + d`, saturating at the last representable time instead of panicking: dates come from
+/// outside (notifications, reports), and an absurd one must not take a batch down.
+pub fn later(t: DateTime<Utc>, d: Duration) -> DateTime<Utc> {
+    t.checked_add_signed(d).unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
+/// Whether a date from outside is one an order could have: 2000 to 2199. Amazon's orders APIs
+/// do not show orders older than two years (2016 for JP, AU and SG).
+pub fn plausible(t: DateTime<Utc>) -> bool {
+    (2000..2200).contains(&chrono::Datelike::year(&t))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,8 +8,9 @@
 //! is asked on a cadence until a cutoff, so each reaches a final state, and the calls it costs
 //! are bounded.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 
+pub use super::clock::later;
 use super::order::{FulfillmentChannel, Order};
 use super::review_request::{
     ExpiryReason, ReviewRequest, SkipReason, SolicitationWindow, WINDOW_OPENS_AFTER_EARLIEST_DELIVERY,
@@ -41,11 +42,6 @@ pub struct RequestPlan {
     pub cutoff: DateTime<Utc>,
     /// The window from delivery dates, when Amazon showed them.
     pub window: Option<SolicitationWindow>,
-}
-
-/// `t + d`, saturating instead of overflowing (dates come from outside).
-pub fn later(t: DateTime<Utc>, d: Duration) -> DateTime<Utc> {
-    t.checked_add_signed(d).unwrap_or(DateTime::<Utc>::MAX_UTC)
 }
 
 /// The plan for a shipped order under `policy`.

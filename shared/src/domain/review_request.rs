@@ -13,6 +13,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use super::clock::later;
 use super::order::DeliveryWindow;
 
 /// Amazon accepts a request from 5 days after the earliest delivery date...
@@ -35,8 +36,8 @@ impl SolicitationWindow {
     /// The window for a delivery estimate, or `None` while no estimate is known.
     pub fn for_delivery(delivery: &DeliveryWindow) -> Option<Self> {
         delivery.known().map(|(earliest, latest)| Self {
-            opens_at: earliest + WINDOW_OPENS_AFTER_EARLIEST_DELIVERY,
-            closes_at: latest + WINDOW_CLOSES_AFTER_LATEST_DELIVERY,
+            opens_at: later(earliest, WINDOW_OPENS_AFTER_EARLIEST_DELIVERY),
+            closes_at: later(latest, WINDOW_CLOSES_AFTER_LATEST_DELIVERY),
         })
     }
 
@@ -54,8 +55,9 @@ impl SolicitationWindow {
     /// estimate: never before the window opens, and pulled back inside it when the delay would
     /// overshoot.
     pub fn due_time(&self, latest_delivery: DateTime<Utc>, delay_after_delivery: Duration) -> DateTime<Utc> {
-        let wanted = latest_delivery + delay_after_delivery;
-        let last_good = (self.closes_at - LATE_SCHEDULE_MARGIN).max(self.opens_at);
+        let wanted = later(latest_delivery, delay_after_delivery);
+        let last_good =
+            self.closes_at.checked_sub_signed(LATE_SCHEDULE_MARGIN).unwrap_or(self.closes_at).max(self.opens_at);
         wanted.clamp(self.opens_at, last_good)
     }
 }
@@ -238,7 +240,7 @@ impl ReviewRequest {
                 }
                 Ok(ReviewRequest::Claimed {
                     claimed_by: by.to_string(),
-                    lease_until: now + lease,
+                    lease_until: later(now, lease),
                     due_at: *due_at,
                     needs_delivery_dates: *needs_delivery_dates,
                 })
@@ -249,7 +251,7 @@ impl ReviewRequest {
                 }
                 Ok(ReviewRequest::Claimed {
                     claimed_by: by.to_string(),
-                    lease_until: now + lease,
+                    lease_until: later(now, lease),
                     due_at: *due_at,
                     needs_delivery_dates: *needs_delivery_dates,
                 })
@@ -324,6 +326,20 @@ mod tests {
         assert_eq!(w.position(t("2026-03-06T00:00:00Z")), WindowPosition::Open);
         assert_eq!(w.position(t("2026-04-02T23:59:59Z")), WindowPosition::Open);
         assert_eq!(w.position(t("2026-04-03T00:00:00Z")), WindowPosition::Closed);
+    }
+
+    #[test]
+    fn the_edges_of_time_saturate_instead_of_panicking() {
+        let max = DateTime::<Utc>::MAX_UTC;
+        let w = SolicitationWindow::for_delivery(&DeliveryWindow::new(max, max)).unwrap();
+        assert_eq!((w.opens_at, w.closes_at), (max, max));
+        assert_eq!(w.due_time(max, Duration::days(7)), max);
+        let min = DateTime::<Utc>::MIN_UTC;
+        let w = SolicitationWindow::for_delivery(&DeliveryWindow::new(min, min)).unwrap();
+        assert_eq!(w.due_time(min, Duration::zero()), w.opens_at);
+        let claimed =
+            ReviewRequest::Pending { due_at: min, needs_delivery_dates: false }.claim("a", max, Duration::days(1));
+        assert!(matches!(claimed, Ok(ReviewRequest::Claimed { lease_until, .. }) if lease_until == max));
     }
 
     #[test]

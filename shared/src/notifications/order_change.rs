@@ -1,11 +1,12 @@
 //! ORDER_CHANGE (see Amazon's OrderChangeNotification schema) and Orders v2026-01-01 orders
 //! (searchOrders, getOrder), to [`OrderChange`].
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use super::ParseError;
+use crate::domain::clock::plausible;
 use crate::domain::{
     ChangeSource, DeliveryWindow, FulfillmentChannel, Marketplace, OrderChange, OrderId, OrderStatus, SellerId,
 };
@@ -152,6 +153,12 @@ pub fn parse_notification(body: &str) -> Result<Notification, ParseError> {
     let changed_at = wire.order_change_trigger.time_of_order_change.or(envelope.event_time).ok_or_else(|| {
         ParseError::field(format!("{AT}.OrderChangeTrigger.TimeOfOrderChange"), "null, and no EventTime to use instead")
     })?;
+    check_dates(&[
+        (format!("{AT}.OrderChangeTrigger.TimeOfOrderChange"), Some(changed_at)),
+        (format!("{AT}.Summary.PurchaseDate"), summary.purchase_date),
+        (format!("{AT}.Summary.EarliestDeliveryDate"), summary.earliest_delivery_date),
+        (format!("{AT}.Summary.LatestDeliveryDate"), summary.latest_delivery_date),
+    ])?;
     Ok(Notification::OrderChange(Box::new(OrderChange {
         seller_id,
         marketplace,
@@ -168,6 +175,20 @@ pub fn parse_notification(body: &str) -> Result<Notification, ParseError> {
         source: ChangeSource::Notification,
         notification_id,
     })))
+}
+
+/// Dates an order could have (years 2000 to 2199): anything else is refused, naming the field,
+/// before any arithmetic is done with it.
+fn check_dates(dates: &[(String, Option<DateTime<Utc>>)]) -> Result<(), ParseError> {
+    for (field, date) in dates {
+        if let Some(date) = date.filter(|d| !plausible(*d)) {
+            return Err(ParseError::field(
+                field.clone(),
+                format!("year {} is not a plausible order date", date.year()),
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn parse_status(value: &str, field: &str) -> Result<OrderStatus, ParseError> {
@@ -221,6 +242,12 @@ pub fn api_order_change(seller_id: &SellerId, order: &Order2026) -> Result<Order
         }
     };
     let window = fulfillment.deliver_by_window.unwrap_or_default();
+    check_dates(&[
+        ("createdTime".to_string(), Some(order.created_time)),
+        ("lastUpdatedTime".to_string(), Some(order.last_updated_time)),
+        ("fulfillment.deliverByWindow.earliestDateTime".to_string(), window.earliest_date_time),
+        ("fulfillment.deliverByWindow.latestDateTime".to_string(), window.latest_date_time),
+    ])?;
     // The names seller exclusions use (ORDER_CHANGE's `OrderPrograms` say `Business`).
     let mut programs: Vec<String> = order
         .programs

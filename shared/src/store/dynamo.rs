@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use crate::domain::clock::later;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
@@ -466,7 +467,7 @@ impl DynamoStore {
             version,
             due_pk,
             due_sk,
-            expires_at: (order.purchase_date + ORDER_RETENTION).timestamp(),
+            expires_at: later(order.purchase_date, ORDER_RETENTION).timestamp(),
             order: order.clone(),
         }
     }
@@ -853,7 +854,7 @@ impl crate::alerts::AlertLedger for DynamoStore {
             state: "sending",
             claimed_at: now,
             lease_until: (now + ALERT_SEND_LEASE).timestamp(),
-            expires_at: (now + ALERT_LEDGER_RETENTION).timestamp(),
+            expires_at: later(now, ALERT_LEDGER_RETENTION).timestamp(),
         };
         // New, or a claim whose sender died before it could confirm or release.
         let result = self
@@ -946,7 +947,7 @@ impl crate::alerts::DigestLog for DynamoStore {
             event_id: entry.event_id.clone(),
             detail_type: entry.detail_type.clone(),
             detail,
-            expires_at: (entry.received_at + DIGEST_LOG_RETENTION).timestamp(),
+            expires_at: later(entry.received_at, DIGEST_LOG_RETENTION).timestamp(),
         };
         let output = self
             .client
