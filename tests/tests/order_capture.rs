@@ -335,3 +335,21 @@ async fn an_absurd_date_fails_its_own_message_naming_the_field_and_the_batch_goe
     let err = handle_message(&recorder, Some(&ancient.to_string())).await.unwrap_err();
     assert!(err.to_string().contains("Summary.PurchaseDate") && err.to_string().contains("year 26"), "{err}");
 }
+
+#[tokio::test]
+async fn an_order_older_than_the_retention_is_acknowledged_on_every_redelivery() {
+    // Amazon's example was bought in 2022; here it arrives in 2026, past the 400-day retention,
+    // and keeps being redelivered: the item is past its TTL but DynamoDB has not deleted it.
+    let clock = Arc::new(ManualClock::new(at("2026-03-01T00:00:00Z")));
+    let store = fresh_store(clock, |_| {}).await;
+    let mut account = seller(1);
+    account.seller_id = SellerId::parse(OFFICIAL_SELLER).unwrap();
+    store.put_seller(&account).await.unwrap();
+    let recorder = OrderRecorder::new(Arc::new(store.clone()), Arc::new(store.clone()));
+    for delivery in 0..3 {
+        let outcome = handle_message(&recorder, Some(&official().to_string())).await;
+        assert!(matches!(outcome, Ok(MessageOutcome::Recorded(_))), "delivery {delivery}: {outcome:?}");
+    }
+    let seller = SellerId::parse(OFFICIAL_SELLER).unwrap();
+    assert!(store.get_order(&seller, &OrderId::parse(OFFICIAL_ORDER).unwrap()).await.unwrap().is_none());
+}
