@@ -192,3 +192,40 @@ fn alerts_may_send_only_as_the_sender_and_failed_events_are_kept() {
         ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query"]
     );
 }
+
+#[test]
+fn every_function_logs_to_a_group_with_a_retention_and_dead_letters_are_kept() {
+    let template = template();
+    let parameter = &template["Parameters"]["LogRetentionDays"];
+    assert_eq!(parameter["Default"].as_u64(), Some(30), "30 days unless the deployer says otherwise");
+    let resources = template["Resources"].as_mapping().expect("Resources");
+    let mut functions = 0;
+    for (name, resource) in resources {
+        let name = name.as_str().unwrap_or_default();
+        match resource.get("Type").and_then(Value::as_str) {
+            Some("AWS::Serverless::Function") => {
+                functions += 1;
+                let group = reference(&resource["Properties"]["LoggingConfig"]["LogGroup"])
+                    .unwrap_or_else(|| panic!("{name} has no LoggingConfig.LogGroup !Ref"));
+                let log_group = &template["Resources"][group.as_str()];
+                assert_eq!(str_at(log_group, "Type"), "AWS::Logs::LogGroup", "{name}");
+                let retention = reference(&log_group["Properties"]["RetentionInDays"]);
+                assert_eq!(retention.as_deref(), Some("LogRetentionDays"), "{name}");
+            }
+            Some("AWS::SQS::Queue") if name.contains("DeadLetter") => {
+                assert_eq!(str_at(resource, "DeletionPolicy"), "Retain", "{name}");
+                assert_eq!(str_at(resource, "UpdateReplacePolicy"), "Retain", "{name}");
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(functions, 5);
+}
+
+/// The name a `!Ref` names.
+fn reference(value: &Value) -> Option<String> {
+    match value {
+        Value::Tagged(t) if t.tag == "Ref" => t.value.as_str().map(String::from),
+        _ => None,
+    }
+}
