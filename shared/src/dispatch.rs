@@ -122,6 +122,8 @@ pub struct DispatchSummary {
     pub delivery_dates_fetched: u32,
     /// getSolicitationActionsForOrder answers received.
     pub questions_asked: u32,
+    /// Events of this run (the summary and the sellers' parts) that could not be published.
+    pub events_unpublished: u32,
 }
 
 impl DispatchSummary {
@@ -186,15 +188,35 @@ impl Dispatcher {
             summary.merge(run);
         }
         events.push(DomainEvent::new(REVIEW_REQUEST_RUN_COMPLETED, &summary));
-        match events.into_iter().collect::<Result<Vec<_>, _>>() {
-            Ok(events) => {
-                if let Err(err) = self.events.publish(&events).await {
-                    tracing::error!(error = %err, "the run's events could not be published");
+        let count = events.len() as u32;
+        summary.events_unpublished = match events.into_iter().collect::<Result<Vec<_>, _>>() {
+            Ok(events) => self.publish_with_retries(&events).await,
+            Err(err) => {
+                tracing::error!(error = %err, "the run's events could not be encoded");
+                count
+            }
+        };
+        Ok(summary)
+    }
+
+    /// The run's events are what the sellers' digests count: a failed publish is tried again
+    /// (three attempts in all, a second apart), and what still fails is counted in the summary
+    /// and logged as an error, not lost silently. The number not published is returned.
+    async fn publish_with_retries(&self, events: &[DomainEvent]) -> u32 {
+        const ATTEMPTS: u32 = 3;
+        for attempt in 1..=ATTEMPTS {
+            match self.events.publish(events).await {
+                Ok(()) => return 0,
+                Err(err) if attempt < ATTEMPTS => {
+                    tracing::warn!(error = %err, attempt, "the run's events could not be published; trying again");
+                    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                }
+                Err(err) => {
+                    tracing::error!(error = %err, events = events.len(), "the run's events could not be published: the digests will miss this run");
                 }
             }
-            Err(err) => tracing::error!(error = %err, "the run's events could not be encoded"),
         }
-        Ok(summary)
+        events.len() as u32
     }
 
     async fn run_seller(&self, id: &str, seller: &SellerAccount, deadline: Instant) -> DispatchSummary {

@@ -445,3 +445,44 @@ async fn a_run_stops_at_its_deadline_and_the_next_one_finishes() {
     assert!(w.h.simulator().solicitations().iter().all(|r| r.refused_duplicates == 0));
     assert!(w.h.simulator().clock().now() > w.now() - Duration::seconds(1));
 }
+
+/// A bus that refuses the first `failures` publishes (an orchestration fake: the EventBridge
+/// adapter itself is tested against moto).
+struct FlakyBus {
+    failures: std::sync::atomic::AtomicU32,
+    published: std::sync::Mutex<Vec<String>>,
+}
+
+#[async_trait::async_trait]
+impl autopilot_shared::events::EventPublisher for FlakyBus {
+    async fn publish(
+        &self,
+        events: &[autopilot_shared::events::DomainEvent],
+    ) -> Result<(), autopilot_shared::events::PublishError> {
+        use std::sync::atomic::Ordering;
+        if self.failures.load(Ordering::SeqCst) > 0 {
+            self.failures.fetch_sub(1, Ordering::SeqCst);
+            return Err(autopilot_shared::events::PublishError::Backend("throttled".into()));
+        }
+        self.published.lock().unwrap().extend(events.iter().map(|e| e.detail_type.clone()));
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_failed_summary_publish_is_retried_and_a_lasting_failure_is_counted() {
+    let w = World::new(UsagePlans::scaled(50.0)).await;
+    w.shipped(1, 14).await;
+    let mut deps = w.deps(w.h.api.clone()).await;
+    let flaky = Arc::new(FlakyBus { failures: 2.into(), published: Default::default() });
+    deps.events = flaky.clone();
+    let summary = solicit::handle(&deps, "flaky", deadline_in(30.0)).await.unwrap();
+    assert_eq!((summary.sent, summary.events_unpublished), (1, 0), "{summary:?}");
+    assert_eq!(*flaky.published.lock().unwrap(), ["ReviewRequestsProcessed", "ReviewRequestRunCompleted"]);
+
+    w.shipped(2, 14).await;
+    let down = Arc::new(FlakyBus { failures: 100.into(), published: Default::default() });
+    deps.events = down.clone();
+    let summary = solicit::handle(&deps, "down", deadline_in(30.0)).await.unwrap();
+    assert_eq!((summary.sent, summary.events_unpublished), (1, 2), "the loss is visible: {summary:?}");
+}

@@ -26,6 +26,9 @@ pub enum MessageOutcome {
     Ignored {
         notification_type: String,
     },
+    /// For a seller this deployment does not serve (any SP-API application can point at the
+    /// queue): acknowledged and counted, never retried into the DLQ.
+    UnknownSeller,
 }
 
 pub async fn handle_message(recorder: &OrderRecorder, body: Option<&str>) -> Result<MessageOutcome, MessageError> {
@@ -33,7 +36,13 @@ pub async fn handle_message(recorder: &OrderRecorder, body: Option<&str>) -> Res
     match parse_notification(body)? {
         Notification::Other { notification_type, .. } => Ok(MessageOutcome::Ignored { notification_type }),
         Notification::OrderChange(change) => {
-            let outcome = recorder.record(&change).await?;
+            let outcome = match recorder.record(&change).await {
+                Err(CaptureError::UnknownSeller(seller)) => {
+                    tracing::warn!(%seller, order = %change.order_id, "ORDER_CHANGE for a seller this deployment does not serve; acknowledged");
+                    return Ok(MessageOutcome::UnknownSeller);
+                }
+                other => other?,
+            };
             tracing::info!(
                 seller = %change.seller_id,
                 order = %change.order_id,
@@ -51,6 +60,7 @@ pub async fn handle_message(recorder: &OrderRecorder, body: Option<&str>) -> Res
 /// Handle a batch: every message, failures reported per message.
 pub async fn handle_batch(recorder: &OrderRecorder, event: SqsEvent) -> SqsBatchResponse {
     let mut response = SqsBatchResponse::default();
+    let mut unknown_sellers = 0u32;
     for message in event.records {
         let id = message.message_id.clone().unwrap_or_default();
         match handle_message(recorder, message.body.as_deref()).await {
@@ -58,6 +68,7 @@ pub async fn handle_batch(recorder: &OrderRecorder, event: SqsEvent) -> SqsBatch
                 tracing::info!(message_id = %id, notification_type, "not an ORDER_CHANGE notification; ignored");
             }
             Ok(MessageOutcome::Recorded(_)) => {}
+            Ok(MessageOutcome::UnknownSeller) => unknown_sellers += 1,
             Err(err) => {
                 // Never the body: it can hold buyer data (the postal code).
                 tracing::error!(message_id = %id, error = %err, "message failed; SQS will retry it, then move it to the DLQ");
@@ -66,6 +77,9 @@ pub async fn handle_batch(recorder: &OrderRecorder, event: SqsEvent) -> SqsBatch
                 response.batch_item_failures.push(failure);
             }
         }
+    }
+    if unknown_sellers > 0 {
+        tracing::warn!(unknown_sellers, "messages for sellers this deployment does not serve were acknowledged");
     }
     response
 }

@@ -24,6 +24,7 @@ use autopilot_shared::domain::{FulfillmentChannel, Marketplace};
 use autopilot_shared::notifications::{Notification, parse_notification, unwrap_sqs_envelope};
 use autopilot_shared::reports::encoding::{decode_report, decode_with, encoding_for_label};
 use autopilot_shared::reports::feedback::parse_feedback_report;
+use autopilot_shared::reports::{MAX_DOCUMENT_BYTES, gunzip_capped, is_gzip};
 
 /// Printed output and the number of rejected inputs (already reported on stderr).
 struct Done {
@@ -56,12 +57,8 @@ fn marketplace(value: &str) -> Result<Marketplace, String> {
 fn feedback_report(marketplace_id: &str, encoding: Option<&str>, path: &str) -> Result<Done, String> {
     let marketplace = marketplace(marketplace_id)?;
     let mut bytes = read_bytes(path)?;
-    if bytes.starts_with(&[0x1f, 0x8b]) {
-        let mut plain = Vec::new();
-        flate2::read::MultiGzDecoder::new(bytes.as_slice())
-            .read_to_end(&mut plain)
-            .map_err(|err| format!("{path}: not valid gzip: {err}"))?;
-        bytes = plain;
+    if is_gzip(&bytes) {
+        bytes = gunzip_capped(&bytes, MAX_DOCUMENT_BYTES).map_err(|err| format!("{path}: {err}"))?;
     }
     let decoded = match encoding {
         Some(label) => {

@@ -224,6 +224,7 @@ pub async fn run(dynamodb_endpoint: &str, aws_endpoint: &str, table: &str, out: 
         let key = match outcome {
             Ok(MessageOutcome::Recorded(outcome)) => outcome.name().to_string(),
             Ok(MessageOutcome::Ignored { notification_type }) => format!("ignored {notification_type}"),
+            Ok(MessageOutcome::UnknownSeller) => "for an unknown seller".to_string(),
             Err(err) => format!("failed: {err}"),
         };
         *tally.entry(key).or_default() += 1;

@@ -19,10 +19,24 @@ pub enum ParseError {
     Field { field: String, message: String },
 }
 
+/// How much of a message (which may quote the value at fault) an error keeps.
+const MAX_MESSAGE_CHARS: usize = 200;
+
 impl ParseError {
+    /// The field at fault and what is wrong with it; the message is cut at 200 characters, as
+    /// it may quote a value from the wire.
     pub fn field(field: impl Into<String>, message: impl Into<String>) -> Self {
-        ParseError::Field { field: field.into(), message: message.into() }
+        let message = message.into();
+        let message = match message.char_indices().nth(MAX_MESSAGE_CHARS) {
+            Some((cut, _)) => format!("{}…", &message[..cut]),
+            None => message,
+        };
+        ParseError::Field { field: clip_field(field.into()), message }
     }
+}
+
+fn clip_field(field: String) -> String {
+    if field.chars().count() > MAX_MESSAGE_CHARS { field.chars().take(MAX_MESSAGE_CHARS).collect() } else { field }
 }
 
 /// A value from the wire as an error message may show it: at most 40 characters.
@@ -31,5 +45,34 @@ pub(crate) fn clip(value: &str) -> String {
     match value.char_indices().nth(MAX) {
         Some((cut, _)) => format!("{}…", &value[..cut]),
         None => value.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_never_echo_more_than_a_bounded_part_of_a_value() {
+        let huge = "x".repeat(100_000);
+        let body = serde_json::json!({
+            "NotificationType": "ORDER_CHANGE",
+            "EventTime": "2026-03-01T00:00:00Z",
+            "Payload": {"OrderChangeNotification": {
+                "SellerId": "A3TH9S8BH6GOGM", "AmazonOrderId": "903-8868176-2219830",
+                "OrderChangeType": "OrderStatusChange",
+                "OrderChangeTrigger": {"TimeOfOrderChange": "2026-03-01T00:00:00Z", "ChangeReason": "x"},
+                "Summary": {"MarketplaceId": "ATVPDKIKX0DER", "OrderStatus": huge, "PurchaseDate": null,
+                            "FulfillmentType": "AFN", "OrderType": "StandardOrder", "OrderItems": []}
+            }}
+        });
+        let err = parse_notification(&body.to_string()).unwrap_err().to_string();
+        assert!(err.contains("OrderStatus") && err.len() < 300, "{} chars", err.len());
+        let other = serde_json::json!({"NotificationType": huge});
+        match parse_notification(&other.to_string()).unwrap() {
+            Notification::Other { notification_type, .. } => assert!(notification_type.chars().count() <= 41),
+            other => panic!("{other:?}"),
+        }
+        assert!(ParseError::field("f", "y".repeat(5_000)).to_string().len() < 300);
     }
 }

@@ -131,7 +131,12 @@ pub fn parse_notification(body: &str) -> Result<Notification, ParseError> {
     let envelope: Envelope = from_value(value, "$")?;
     let notification_id = envelope.notification_metadata.and_then(|m| m.notification_id);
     if envelope.notification_type != "ORDER_CHANGE" {
-        return Ok(Notification::Other { notification_type: envelope.notification_type, notification_id });
+        // Logged by the handler: never more of it than an error would show.
+        let notification_type = super::clip(&envelope.notification_type);
+        return Ok(Notification::Other {
+            notification_type,
+            notification_id: notification_id.map(|id| super::clip(&id)),
+        });
     }
     let payload = envelope.payload.ok_or_else(|| ParseError::field("Payload", "missing"))?;
     let payload: Payload = from_value(payload, "Payload")?;
@@ -193,12 +198,12 @@ fn check_dates(dates: &[(String, Option<DateTime<Utc>>)]) -> Result<(), ParseErr
 
 fn parse_status(value: &str, field: &str) -> Result<OrderStatus, ParseError> {
     serde_json::from_value(serde_json::Value::String(value.to_string()))
-        .map_err(|_| ParseError::field(field, format!("unknown order status {value:?}")))
+        .map_err(|_| ParseError::field(field, format!("unknown order status {:?}", super::clip(value))))
 }
 
 fn parse_fulfillment(value: &str, field: &str) -> Result<FulfillmentChannel, ParseError> {
     serde_json::from_value(serde_json::Value::String(value.to_string()))
-        .map_err(|_| ParseError::field(field, format!("expected AFN or MFN, got {value:?}")))
+        .map_err(|_| ParseError::field(field, format!("expected AFN or MFN, got {:?}", super::clip(value))))
 }
 
 /// An Orders v2026-01-01 order (with the FULFILLMENT dataset) as a change at its

@@ -121,7 +121,9 @@ fn columns(header: &[String]) -> Columns {
 /// Parse a whole document (already decompressed).
 pub fn parse_feedback_report(text: &str, marketplace: Marketplace) -> Result<ParsedReport, ReportError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut lines = text.split('\n').enumerate().map(|(n, line)| (n + 1, line.strip_suffix('\r').unwrap_or(line)));
+    // LF or CRLF; a document with only CRs (old Mac line ends) has them as its line breaks.
+    let separator = if text.contains('\n') { '\n' } else { '\r' };
+    let mut lines = text.split(separator).enumerate().map(|(n, line)| (n + 1, line.strip_suffix('\r').unwrap_or(line)));
     let (_, header_line) = lines.by_ref().find(|(_, line)| !line.trim().is_empty()).ok_or(ReportError::Empty)?;
     let header: Vec<String> = header_line.split('\t').map(|h| h.trim().to_lowercase()).collect();
     if header.len() < 5 {
@@ -158,17 +160,18 @@ fn parse_row(row: &str, columns: Columns, marketplace: Marketplace) -> Result<Fe
             .ok_or_else(|| format!("{name}: missing (the row has {} column(s))", cells.len()))
     };
     let date_text = cell(columns.date, "Date")?;
-    let date = parse_date(date_text, marketplace.feedback_date_format()).ok_or_else(|| {
-        format!("Date: {date_text:?} is not a {} date", format_name(marketplace.feedback_date_format()))
-    })?;
+    // Reasons name the column and what was expected, never the cell: a shifted cell can be
+    // the rater's e-mail or the buyer's words.
+    let date = parse_date(date_text, marketplace.feedback_date_format())
+        .ok_or_else(|| format!("Date: not a {} date", format_name(marketplace.feedback_date_format())))?;
     let rating_text = cell(columns.rating, "Rating")?;
     let rating = rating_text
         .parse::<u8>()
         .ok()
         .filter(|r| (1..=5).contains(r))
-        .ok_or_else(|| format!("Rating: {rating_text:?} is not a number from 1 to 5"))?;
+        .ok_or_else(|| "Rating: not a number from 1 to 5".to_string())?;
     let order_text = cell(columns.order_id, "Order ID")?;
-    let order_id = OrderId::parse(order_text).map_err(|err| format!("Order ID: {err}"))?;
+    let order_id = OrderId::parse(order_text).map_err(|_| "Order ID: not a 3-7-7 digit order id".to_string())?;
     let comment = normalize(cell(columns.comment, "Comments").unwrap_or(""));
     let response = columns.response.and_then(|i| cells.get(i)).map(|r| normalize(r)).filter(|r| !r.is_empty());
     Ok(Feedback { marketplace, order_id, date, rating, comment, response })
@@ -189,11 +192,19 @@ fn format_name(format: FeedbackDateFormat) -> &'static str {
     }
 }
 
+/// Digits only (no sign, no spaces), one or two of them for a day or month.
+fn number(text: &str, max_len: usize) -> Option<u32> {
+    (!text.is_empty() && text.len() <= max_len && text.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| text.parse().ok())
+        .flatten()
+}
+
+/// A two-digit year is 20YY; a four-digit one must be a year feedback can have (2000-2199).
 fn year(text: &str) -> Option<i32> {
-    let value: i32 = text.parse().ok()?;
+    let value = i32::try_from(number(text, 4)?).ok()?;
     match text.len() {
         2 => Some(2000 + value),
-        4 => Some(value),
+        4 if (2000..2200).contains(&value) => Some(value),
         _ => None,
     }
 }
@@ -208,11 +219,11 @@ pub fn parse_date(text: &str, format: FeedbackDateFormat) -> Option<NaiveDate> {
     let parts: Vec<&str> = text.split(separator).collect();
     let [a, b, c] = parts.as_slice() else { return None };
     let (y, m, d) = match format {
-        FeedbackDateFormat::MonthDayYear => (year(c)?, a.parse().ok()?, b.parse().ok()?),
+        FeedbackDateFormat::MonthDayYear => (year(c)?, number(a, 2)?, number(b, 2)?),
         FeedbackDateFormat::DayMonthYearDotted | FeedbackDateFormat::DayMonthYear => {
-            (year(c)?, b.parse().ok()?, a.parse().ok()?)
+            (year(c)?, number(b, 2)?, number(a, 2)?)
         }
-        FeedbackDateFormat::YearMonthDay | FeedbackDateFormat::Iso => (year(a)?, b.parse().ok()?, c.parse().ok()?),
+        FeedbackDateFormat::YearMonthDay | FeedbackDateFormat::Iso => (year(a)?, number(b, 2)?, number(c, 2)?),
     };
     NaiveDate::from_ymd_opt(y, m, d)
 }
@@ -285,6 +296,38 @@ mod tests {
             vec![(2, "the row has 7 columns, the header 6"), (3, "the row has 5 columns, the header 6")]
         );
         assert!(report.rejected.iter().all(|e| !e.to_string().contains("rater@")), "no cell is echoed");
+    }
+
+    #[test]
+    fn impossible_dates_are_rejected() {
+        for text in ["11/3/-1", "11/3/0026", "11/3/2260", "+1/3/26", "1/ 3/26", "11/3/026", "111/3/26", "3/7/26x"] {
+            assert_eq!(parse_date(text, FeedbackDateFormat::MonthDayYear), None, "{text}");
+        }
+        assert_eq!(parse_date("11/3/2026", FeedbackDateFormat::MonthDayYear), Some(d(2026, 11, 3)));
+    }
+
+    #[test]
+    fn cr_only_line_endings_are_line_breaks() {
+        let text = "Date\tRating\tComments\tYour Response\tOrder ID\tRater Email\r\
+                    3/7/26\t1\tBroken\t\t111-1234567-1234567\ta@b.c\r\
+                    3/8/26\t2\tLate\t\t111-1234567-1234568\ta@b.c\r";
+        let report = parse_feedback_report(text, Marketplace::Us).unwrap();
+        assert_eq!(report.feedback.len(), 2, "{report:?}");
+        assert_eq!(report.feedback[1].comment, "Late");
+    }
+
+    #[test]
+    fn a_rejection_never_quotes_the_cell() {
+        let text = "Date\tRating\tComments\tYour Response\tOrder ID\tRater Email\n\
+                    x@y.example\t1\tBroken\t\t111-1234567-1234567\ta@b.c\n\
+                    3/7/26\tjane.doe@example.com\tBroken\t\t111-1234567-1234567\ta@b.c\n\
+                    3/7/26\t1\tBroken\t\t+1 555 0100 call me\ta@b.c\n";
+        let report = parse_feedback_report(text, Marketplace::Us).unwrap();
+        assert_eq!(report.rejected.len(), 3);
+        for error in &report.rejected {
+            let shown = error.to_string();
+            assert!(!shown.contains('@') && !shown.contains("555"), "{shown}");
+        }
     }
 
     #[test]

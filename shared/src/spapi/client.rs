@@ -1,7 +1,6 @@
 //! The HTTP core (rate limiting, retries, token handling) and the typed operations.
 
 use std::collections::HashMap;
-use std::io::Read;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -24,6 +23,7 @@ use super::model::{
 use super::plans::{Operation, TokenBucket, UsagePlans, backoff};
 use super::{ForbiddenKind, SpApiError, classify_forbidden};
 use crate::domain::{Clock, Marketplace, OrderId, Region, SellerAccount, SellerId};
+use crate::reports::{MAX_DOCUMENT_BYTES, gunzip_capped, is_gzip};
 
 #[derive(Debug, Clone)]
 pub struct SpApiConfig {
@@ -617,16 +617,23 @@ pub struct DownloadedDocument {
 }
 
 fn decompress(document: &ReportDocument, bytes: Vec<u8>) -> Result<Vec<u8>, SpApiError> {
-    let gzip = document.compression_algorithm == Some(CompressionAlgorithm::Gzip) || bytes.starts_with(&[0x1f, 0x8b]);
+    let gzip = document.compression_algorithm == Some(CompressionAlgorithm::Gzip) || is_gzip(&bytes);
     if !gzip {
+        if bytes.len() as u64 > MAX_DOCUMENT_BYTES {
+            return Err(SpApiError::Decode {
+                operation: "reportDocumentDownload",
+                message: format!(
+                    "document {} is larger than {MAX_DOCUMENT_BYTES} bytes; refused",
+                    document.report_document_id
+                ),
+            });
+        }
         return Ok(bytes);
     }
-    let mut out = Vec::with_capacity(bytes.len() * 4);
-    flate2::read::MultiGzDecoder::new(bytes.as_slice()).read_to_end(&mut out).map_err(|err| SpApiError::Decode {
+    gunzip_capped(&bytes, MAX_DOCUMENT_BYTES).map_err(|err| SpApiError::Decode {
         operation: "reportDocumentDownload",
-        message: format!("document {} is not valid gzip: {err}", document.report_document_id),
-    })?;
-    Ok(out)
+        message: format!("document {}: {err}", document.report_document_id),
+    })
 }
 
 /// A Lambda deadline (milliseconds since the Unix epoch) as a tokio instant.
