@@ -68,3 +68,42 @@ fn words_inside_other_words_do_not_count() {
     // "class" contains "ass"; "Scunthorpe" contains a slur; neither is profanity
     assert!(triage("Classic case of a late shipment to Scunthorpe", 2, "en", Mfn).reasons.is_empty());
 }
+
+#[test]
+fn only_real_phone_numbers_count_as_personal_information() {
+    let phones = [
+        ("Call me on +1 206 555 0147 about this", "en"),
+        ("Ring (555) 123-4567 if you dare", "en"),
+        ("my number is 555-123-4567", "en"),
+        ("Rufen Sie mich an: 030 12345678", "de"),
+        ("Handy 0172/1234567", "de"),
+        ("Tel. +49 30 12345678", "de"),
+        ("Tel. 0049 30 1234567", "de"),
+        ("Ring me on 07700 900123", "en"),
+        ("Appelez le 06 12 34 56 78", "fr"),
+        ("Mon portable +33 6 12 34 56 78", "fr"),
+        ("Chiamami al 347 123 4567", "it"),
+        ("電話番号は03-1234-5678です", "ja"),
+    ];
+    for (comment, language) in phones {
+        let verdict = triage(comment, 2, language, Mfn);
+        assert_eq!(verdict.reasons, vec![Ground::PersonalInfo], "{comment:?}: {verdict:?}");
+    }
+    let not_phones = [
+        ("Paid 129.99 + 15.00 shipping and it broke", "en"),
+        ("Total was 1,299.99 for this junk", "en"),
+        ("Ordered on 12/03/2026 at 14:30, came a week late", "en"),
+        ("Bestellt am 01.03.2026, kam am 15.03.2026", "de"),
+        ("Tracking 1Z999AA10123456784 never moved", "en"),
+        ("Tracking number 9400111899223344556677 shows nothing", "en"),
+        ("Order 303-1234567-1234567 never came", "en"),
+        ("ISBN 978-3-16-148410-0 was the wrong edition", "en"),
+        ("ISBN 0-306-40615-2, wrong book", "en"),
+        ("Waited 10-12 days for 2 items", "en"),
+        ("Commande 171-2345678-9012345 reçue le 3/4/2026", "fr"),
+    ];
+    for (comment, language) in not_phones {
+        let verdict = triage(comment, 2, language, Mfn);
+        assert!(!verdict.reasons.contains(&Ground::PersonalInfo), "{comment:?}: {verdict:?}");
+    }
+}

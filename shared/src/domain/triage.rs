@@ -468,7 +468,7 @@ fn hits(
     found
 }
 
-/// E-mail addresses and phone numbers (9+ digits, not an Amazon order id).
+/// E-mail addresses and phone numbers (see [`is_phone_number`]).
 fn personal_info(comment: &str) -> Vec<String> {
     let mut found = Vec::new();
     for token in comment.split_whitespace() {
@@ -480,26 +480,74 @@ fn personal_info(comment: &str) -> Vec<String> {
             found.push(format!("e-mail address {token:?}"));
         }
     }
-    // Phone numbers: runs of digits with the usual separators.
+    // Phone numbers: a run of digits and the separators phone numbers are written with, that is
+    // not glued to letters or digits (tracking numbers) and has a phone number's shape.
     let chars: Vec<char> = comment.chars().collect();
     let mut i = 0;
     while i < chars.len() {
-        if chars[i].is_ascii_digit() || (chars[i] == '+' && chars.get(i + 1).is_some_and(char::is_ascii_digit)) {
-            let start = i;
-            while i < chars.len() && (chars[i].is_ascii_digit() || " -()/+.".contains(chars[i])) {
-                i += 1;
-            }
-            let run: String = chars[start..i].iter().collect::<String>().trim().to_string();
-            let digits = run.chars().filter(char::is_ascii_digit).count();
-            let is_order_id = crate::domain::OrderId::parse(run.trim_matches(|c: char| !c.is_ascii_digit())).is_ok();
-            if (9..=15).contains(&digits) && !is_order_id {
-                found.push(format!("phone number {run:?}"));
-            }
-        } else {
+        let starts = chars[i].is_ascii_digit()
+            || (matches!(chars[i], '+' | '(') && chars.get(i + 1).is_some_and(char::is_ascii_digit));
+        if !starts {
             i += 1;
+            continue;
+        }
+        let start = i;
+        while i < chars.len() && (chars[i].is_ascii_digit() || " -()/+.,".contains(chars[i])) {
+            i += 1;
+        }
+        let mut end = i;
+        while end > start && !(chars[end - 1].is_ascii_digit() || chars[end - 1] == ')') {
+            end -= 1;
+        }
+        // Glued to Latin letters or digits: part of a code (tracking numbers). Japanese and
+        // Chinese text runs words together, so their letters do not count.
+        let glued = |c: Option<&char>| c.is_some_and(char::is_ascii_alphanumeric);
+        let before = start.checked_sub(1).and_then(|b| chars.get(b));
+        let run: String = chars[start..end].iter().collect();
+        if !glued(before) && !glued(chars.get(end)) && is_phone_number(&run) {
+            found.push(format!("phone number {run:?}"));
         }
     }
     found
+}
+
+/// Whether a run of digits and separators is written as a phone number:
+/// - international: `+` or `00`, then 8 to 15 digits (E.164);
+/// - North American: 3-3-4 digits in groups, optionally after a 1;
+/// - national with a trunk prefix (DE, UK, FR, IT, ES, NL, JP, ...): starts with 0, 9 to 12
+///   digits, written whole or with an area code of 2 to 5 digits first.
+///
+/// Not: sums and prices (a `+` inside, decimals), dates (two slashes or dots), order ids and
+/// ISBNs (their group shapes), tracking numbers (glued to letters, or too long).
+fn is_phone_number(run: &str) -> bool {
+    let groups: Vec<&str> = run.split(|c: char| !c.is_ascii_digit()).filter(|g| !g.is_empty()).collect();
+    let digits: usize = groups.iter().map(|g| g.len()).sum();
+    let separators: String = run.chars().filter(|c| !c.is_ascii_digit()).collect();
+    let after_first = run.char_indices().skip(1).map(|(_, c)| c);
+    if after_first.clone().any(|c| c == '+') || separators.contains(',') {
+        return false;
+    }
+    // a decimal part: a dot followed by exactly two digits that end the run (129.99)
+    if groups.len() > 1
+        && groups.last().is_some_and(|g| g.len() == 2)
+        && run.trim_end_matches(')').rfind('.').is_some_and(|dot| dot + 3 == run.len())
+    {
+        return false;
+    }
+    if separators.matches('/').count() > 1 || separators.matches('.').count() == 2 {
+        return false;
+    }
+    if let Some(rest) = run.strip_prefix('+') {
+        return (8..=15).contains(&rest.chars().filter(char::is_ascii_digit).count());
+    }
+    if run.starts_with("00") {
+        return (8..=15).contains(&(digits - 2));
+    }
+    let shape: Vec<usize> = groups.iter().map(|g| g.len()).collect();
+    if shape == [3, 3, 4] || (shape == [1, 3, 3, 4] && groups[0] == "1") {
+        return true;
+    }
+    run.starts_with('0') && (9..=12).contains(&digits) && (groups.len() == 1 || (2..=5).contains(&groups[0].len()))
 }
 
 /// Links to other sites (a URL or a bare domain that is not part of an e-mail address).
