@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use autopilot_shared::alerts::mime::{decode_image, decode_part};
-use autopilot_shared::alerts::{AlertLedger, Alerts, Claim, SesMailer};
+use autopilot_shared::alerts::{AlertLedger, Alerts, Claim, ClaimToken, LedgerWrite, SesMailer};
 use autopilot_shared::dispatch::ReviewRequestsProcessed;
 use autopilot_shared::domain::feedback::DeadlineKind;
 use autopilot_shared::domain::ratings::{Crossing, DailyBuckets, PositiveBaseline, StarCounts, ratings};
@@ -355,22 +355,75 @@ async fn an_instant_seller_gets_both_and_a_weekly_digest_only_on_its_weekday() {
     assert!(text.contains("You also got a mail for each of these as it happened."), "{text}");
 }
 
+fn token(claim: Claim) -> ClaimToken {
+    match claim {
+        Claim::Claimed(token) => token,
+        other => panic!("expected a claim, got {other:?}"),
+    }
+}
+
 #[tokio::test]
 async fn a_claim_held_by_a_live_sender_is_in_flight_and_a_dead_ones_is_taken_over() {
     let w = World::new().await;
     let (seller, to) = (&w.seller.seller_id, &w.seller.alert_recipients[0]);
-    assert_eq!(w.store.claim_alert(seller, "e1", to).await.unwrap(), Claim::Claimed);
+    let first = token(w.store.claim_alert(seller, "e1", to).await.unwrap());
     assert_eq!(w.store.claim_alert(seller, "e1", to).await.unwrap(), Claim::InFlight, "a concurrent duplicate");
     // the claimer died before sending: after the lease a retry may send
     w.clock.advance(Duration::seconds(61));
-    assert_eq!(w.store.claim_alert(seller, "e1", to).await.unwrap(), Claim::Claimed);
-    w.store.confirm_alert(seller, "e1", to).await.unwrap();
+    let second = token(w.store.claim_alert(seller, "e1", to).await.unwrap());
+    assert_ne!(first, second);
+    assert_eq!(w.store.confirm_alert(seller, "e1", to, &second).await.unwrap(), LedgerWrite::Done);
     w.clock.advance(Duration::days(1));
     assert_eq!(w.store.claim_alert(seller, "e1", to).await.unwrap(), Claim::AlreadySent, "sent is final");
     // a failed send is released, so the retry sends
-    assert_eq!(w.store.claim_alert(seller, "e2", to).await.unwrap(), Claim::Claimed);
-    w.store.release_alert(seller, "e2", to).await.unwrap();
-    assert_eq!(w.store.claim_alert(seller, "e2", to).await.unwrap(), Claim::Claimed);
+    let failed = token(w.store.claim_alert(seller, "e2", to).await.unwrap());
+    assert_eq!(w.store.release_alert(seller, "e2", to, &failed).await.unwrap(), LedgerWrite::Done);
+    assert!(matches!(w.store.claim_alert(seller, "e2", to).await.unwrap(), Claim::Claimed(_)));
+}
+
+#[tokio::test]
+async fn a_sender_that_outlived_its_lease_cannot_undo_the_one_that_took_over() {
+    let w = World::new().await;
+    let (seller, to) = (&w.seller.seller_id, &w.seller.alert_recipients[0]);
+    let slow = token(w.store.claim_alert(seller, "e3", to).await.unwrap());
+    w.clock.advance(Duration::seconds(61));
+    let retry = token(w.store.claim_alert(seller, "e3", to).await.unwrap());
+    assert_eq!(w.store.confirm_alert(seller, "e3", to, &retry).await.unwrap(), LedgerWrite::Done);
+    // the slow sender's send failed at last: its release must not delete the confirmed entry
+    assert_eq!(w.store.release_alert(seller, "e3", to, &slow).await.unwrap(), LedgerWrite::NotHolder);
+    assert_eq!(w.store.confirm_alert(seller, "e3", to, &slow).await.unwrap(), LedgerWrite::NotHolder);
+    assert_eq!(w.store.claim_alert(seller, "e3", to).await.unwrap(), Claim::AlreadySent, "never mailed again");
+}
+
+#[tokio::test]
+async fn a_frozen_dynamodb_fails_a_call_within_the_operation_timeout() {
+    // a "DynamoDB" that accepts connections and never answers
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let held = tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            open.push(socket);
+        }
+    });
+    let sdk = autopilot_shared::aws::local(&format!("http://{address}")).await;
+    let store = autopilot_shared::store::DynamoStore::connect(
+        &sdk,
+        autopilot_shared::store::StoreConfig::new("frozen"),
+        w_clock(),
+    );
+    let started = std::time::Instant::now();
+    let seller = autopilot_tests::fixtures::seller_id(1);
+    let result =
+        store.claim_alert(&seller, "e4", &autopilot_shared::domain::EmailAddress::parse("a@b.example").unwrap()).await;
+    let took = started.elapsed();
+    held.abort();
+    assert!(result.is_err(), "{result:?}");
+    assert!(took <= autopilot_shared::aws::OPERATION_TIMEOUT + std::time::Duration::from_secs(2), "{took:?}");
+}
+
+fn w_clock() -> std::sync::Arc<dyn autopilot_shared::domain::Clock> {
+    std::sync::Arc::new(autopilot_shared::domain::SystemClock)
 }
 
 /// SES through moto, but the first send to `fail_to` fails (as an SES outage would).

@@ -188,14 +188,40 @@ impl Mailer for SesMailer {
 }
 
 /// What a claim to send found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Claim {
-    /// Ours: send, then confirm or release.
-    Claimed,
+    /// Ours: send, then confirm or release with this token.
+    Claimed(ClaimToken),
     /// Sent before (a duplicate delivery or a retry).
     AlreadySent,
     /// Another invocation is sending it now.
     InFlight,
+}
+
+/// Names one claim: confirm and release succeed only for the claim's own holder, so a sender
+/// that outlived its lease cannot undo what the sender that took over did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimToken(pub String);
+
+impl ClaimToken {
+    pub fn new() -> Self {
+        Self(format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..)))
+    }
+}
+
+impl Default for ClaimToken {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// What a confirm or release did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LedgerWrite {
+    Done,
+    /// The claim is no longer this holder's (its lease ran out and another sender took it):
+    /// nothing was changed.
+    NotHolder,
 }
 
 /// Which (event, recipient) pairs were mailed.
@@ -208,20 +234,22 @@ pub trait AlertLedger: Send + Sync {
         event_id: &str,
         recipient: &EmailAddress,
     ) -> Result<Claim, StoreError>;
-    /// The mail was handed to SES: never send it again.
+    /// The mail was handed to SES: never send it again. Only for the claim's holder.
     async fn confirm_alert(
         &self,
         seller: &SellerId,
         event_id: &str,
         recipient: &EmailAddress,
-    ) -> Result<(), StoreError>;
-    /// Undo a claim whose send failed, so a retry sends.
+        token: &ClaimToken,
+    ) -> Result<LedgerWrite, StoreError>;
+    /// Undo a claim whose send failed, so a retry sends. Only for the claim's holder.
     async fn release_alert(
         &self,
         seller: &SellerId,
         event_id: &str,
         recipient: &EmailAddress,
-    ) -> Result<(), StoreError>;
+        token: &ClaimToken,
+    ) -> Result<LedgerWrite, StoreError>;
 }
 
 /// One event as the digest log keeps it.
@@ -319,8 +347,8 @@ impl Alerts {
         let mut outcome = AlertOutcome::default();
         let mut failure = None;
         for recipient in &seller.alert_recipients {
-            match self.ledger.claim_alert(&seller.seller_id, event_id, recipient).await? {
-                Claim::Claimed => {}
+            let token = match self.ledger.claim_alert(&seller.seller_id, event_id, recipient).await? {
+                Claim::Claimed(token) => token,
                 Claim::AlreadySent => {
                     outcome.already_sent += 1;
                     continue;
@@ -330,16 +358,24 @@ impl Alerts {
                         Some(AlertError::InFlight { event_id: event_id.to_string(), recipient: recipient.to_string() });
                     continue;
                 }
-            }
+            };
             let message_id = format!("{}.{}@feedback-autopilot", sanitize(event_id), sanitize(recipient.as_str()));
             let raw = mime::raw_message(mail, &self.from, recipient.as_str(), &message_id, self.clock.now());
             match self.mailer.send(&self.from, recipient, &raw).await {
                 Ok(()) => {
-                    self.ledger.confirm_alert(&seller.seller_id, event_id, recipient).await?;
+                    let confirmed = self.ledger.confirm_alert(&seller.seller_id, event_id, recipient, &token).await?;
+                    if confirmed == LedgerWrite::NotHolder {
+                        // Only when this send outlasted the lease (see ALERT_SEND_LEASE's bound).
+                        tracing::error!(
+                            event_id,
+                            "the claim was taken over while this mail was sent: it may go out twice"
+                        );
+                    }
                     outcome.sent.push(SentMail { recipient: recipient.clone(), mail: mail.clone(), raw });
                 }
                 Err(message) => {
-                    self.ledger.release_alert(&seller.seller_id, event_id, recipient).await?;
+                    // A holder that lost its claim leaves the entry to the one that has it.
+                    self.ledger.release_alert(&seller.seller_id, event_id, recipient, &token).await?;
                     failure = Some(AlertError::Send { recipient: recipient.to_string(), message });
                 }
             }

@@ -807,9 +807,12 @@ impl OrderVolume for DynamoStore {
 
 /// How long an alert ledger entry is kept: longer than EventBridge retries or redelivers.
 const ALERT_LEDGER_RETENTION: Duration = Duration::days(30);
-/// How long a claim to send holds: longer than one send may take (`SesMailer` gives up after
-/// `SEND_TIMEOUT`), so a live holder never loses it; short enough that Lambda's first retry, a
-/// minute after a failed invocation, finds a dead holder's claim run out.
+/// How long a claim to send holds. A live holder is done with it within 35 s: the SES send gives
+/// up after `alerts::SEND_TIMEOUT` (15 s) and the confirm or release after
+/// `aws::OPERATION_TIMEOUT` (10 s), and the claim write itself took at most another 10 s before
+/// the lease began counting. So 60 s is never outlived by a live holder (and if a frozen one
+/// did, its confirm and release name its claim token and change nothing), and Lambda's first
+/// retry, a minute after a failed invocation, finds a dead holder's claim run out.
 const ALERT_SEND_LEASE: Duration = Duration::seconds(60);
 /// How long digest entries are kept: a weekly digest and its look-back day, with margin.
 const DIGEST_LOG_RETENTION: Duration = Duration::days(40);
@@ -853,15 +856,18 @@ impl crate::alerts::AlertLedger for DynamoStore {
             pk: String,
             sk: String,
             state: &'static str,
+            claim_token: String,
             claimed_at: DateTime<Utc>,
             lease_until: i64,
             expires_at: i64,
         }
         let now = self.clock.now();
+        let token = crate::alerts::ClaimToken::new();
         let item = LedgerItem {
             pk: keys::alerts_partition(seller),
             sk: keys::alert_sort_key(event_id, recipient.as_str()),
             state: "sending",
+            claim_token: token.0.clone(),
             claimed_at: now,
             lease_until: (now + ALERT_SEND_LEASE).timestamp(),
             expires_at: later(now, ALERT_LEDGER_RETENTION).timestamp(),
@@ -886,7 +892,7 @@ impl crate::alerts::AlertLedger for DynamoStore {
         match result {
             Ok(output) => {
                 self.meter.add(output.consumed_capacity(), true);
-                Ok(Claim::Claimed)
+                Ok(Claim::Claimed(token))
             }
             Err(err) if is_conditional_failure(&err) => {
                 self.meter.failed_conditional_writes.fetch_add(1, Ordering::Relaxed);
@@ -907,22 +913,35 @@ impl crate::alerts::AlertLedger for DynamoStore {
         seller: &SellerId,
         event_id: &str,
         recipient: &crate::domain::EmailAddress,
-    ) -> Result<(), StoreError> {
-        let output = self
+        token: &crate::alerts::ClaimToken,
+    ) -> Result<crate::alerts::LedgerWrite, StoreError> {
+        let result = self
             .client
             .update_item()
             .table_name(&self.config.table_name)
             .set_key(Some(ledger_key(seller, event_id, recipient)))
             .update_expression("SET #state = :sent, sent_at = :at REMOVE lease_until")
+            .condition_expression("#token = :token AND #state = :sending")
             .expression_attribute_names("#state", "state")
+            .expression_attribute_names("#token", "claim_token")
             .expression_attribute_values(":sent", s("sent"))
+            .expression_attribute_values(":sending", s("sending"))
+            .expression_attribute_values(":token", s(token.0.clone()))
             .expression_attribute_values(":at", s(self.clock.now().to_rfc3339()))
             .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .send()
-            .await
-            .map_err(|err| backend("UpdateItem", err))?;
-        self.meter.add(output.consumed_capacity(), true);
-        Ok(())
+            .await;
+        match result {
+            Ok(output) => {
+                self.meter.add(output.consumed_capacity(), true);
+                Ok(crate::alerts::LedgerWrite::Done)
+            }
+            Err(err) if is_conditional_failure(&err) => {
+                self.meter.failed_conditional_writes.fetch_add(1, Ordering::Relaxed);
+                Ok(crate::alerts::LedgerWrite::NotHolder)
+            }
+            Err(err) => Err(backend("UpdateItem", err)),
+        }
     }
 
     async fn release_alert(
@@ -930,18 +949,32 @@ impl crate::alerts::AlertLedger for DynamoStore {
         seller: &SellerId,
         event_id: &str,
         recipient: &crate::domain::EmailAddress,
-    ) -> Result<(), StoreError> {
-        let output = self
+        token: &crate::alerts::ClaimToken,
+    ) -> Result<crate::alerts::LedgerWrite, StoreError> {
+        let result = self
             .client
             .delete_item()
             .table_name(&self.config.table_name)
             .set_key(Some(ledger_key(seller, event_id, recipient)))
+            .condition_expression("#token = :token AND #state = :sending")
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_names("#token", "claim_token")
+            .expression_attribute_values(":sending", s("sending"))
+            .expression_attribute_values(":token", s(token.0.clone()))
             .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .send()
-            .await
-            .map_err(|err| backend("DeleteItem", err))?;
-        self.meter.add(output.consumed_capacity(), true);
-        Ok(())
+            .await;
+        match result {
+            Ok(output) => {
+                self.meter.add(output.consumed_capacity(), true);
+                Ok(crate::alerts::LedgerWrite::Done)
+            }
+            Err(err) if is_conditional_failure(&err) => {
+                self.meter.failed_conditional_writes.fetch_add(1, Ordering::Relaxed);
+                Ok(crate::alerts::LedgerWrite::NotHolder)
+            }
+            Err(err) => Err(backend("DeleteItem", err)),
+        }
     }
 }
 
