@@ -77,7 +77,11 @@ pub enum ChangeEffect {
 pub fn apply_change(existing: Option<&Order>, change: &OrderChange, policy: &ReviewRequestPolicy) -> ChangeEffect {
     if let Some(current) = existing {
         if change.changed_at < current.last_changed_at {
-            return ChangeEffect::Stale;
+            // Older than the record: its status and dates are superseded, but what only
+            // accumulates (the SKUs seen, a buyer's cancel request, the first ship time) still
+            // counts, whatever order the notifications arrive in.
+            let merged = merge_accumulating(current, change, policy);
+            return if merged == *current { ChangeEffect::Stale } else { ChangeEffect::Record(Box::new(merged)) };
         }
         if change.changed_at == current.last_changed_at && same_facts(current, change) {
             return ChangeEffect::Duplicate;
@@ -88,14 +92,11 @@ pub fn apply_change(existing: Option<&Order>, change: &OrderChange, policy: &Rev
         latest: change.delivery.latest.or(existing.and_then(|o| o.delivery.latest)),
     };
     // Item-level notifications list only the items that changed: SKUs accumulate.
-    let mut skus = existing.map(|o| o.skus.clone()).unwrap_or_default();
-    for sku in &change.skus {
-        if !skus.contains(sku) {
-            skus.push(sku.clone());
-        }
-    }
-    let buyer_cancel_requested = change.buyer_cancel_requested;
-    let shipped_at = existing.and_then(|o| o.shipped_at).or(change.status.is_shipped().then_some(change.changed_at));
+    let skus = union_skus(existing.map(|o| o.skus.as_slice()).unwrap_or_default(), &change.skus);
+    // A buyer's cancel request stays requested, whatever later changes say.
+    let buyer_cancel_requested = change.buyer_cancel_requested || existing.is_some_and(|o| o.buyer_cancel_requested);
+    let shipped_at =
+        earliest(existing.and_then(|o| o.shipped_at), change.status.is_shipped().then_some(change.changed_at));
     let current_request = existing.map(|o| o.review_request.clone()).unwrap_or(ReviewRequest::AwaitingShipment);
     let mut order = Order {
         seller_id: change.seller_id.clone(),
@@ -123,9 +124,48 @@ pub fn apply_change(existing: Option<&Order>, change: &OrderChange, policy: &Rev
     ChangeEffect::Record(Box::new(order))
 }
 
+/// The SKUs of both, each once, sorted (so the record does not depend on arrival order).
+fn union_skus(recorded: &[String], seen: &[String]) -> Vec<String> {
+    let mut skus: Vec<String> = recorded.iter().chain(seen).cloned().collect();
+    skus.sort();
+    skus.dedup();
+    skus
+}
+
+fn earliest(a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// `current` with the accumulating facts of an older `change` folded in: its SKUs, its buyer's
+/// cancel request (which skips an open review request as of the change), an earlier ship time
+/// (which moves a pending request planned from it).
+fn merge_accumulating(current: &Order, change: &OrderChange, policy: &ReviewRequestPolicy) -> Order {
+    let mut merged = current.clone();
+    merged.skus = union_skus(&current.skus, &change.skus);
+    merged.shipped_at = earliest(current.shipped_at, change.status.is_shipped().then_some(change.changed_at));
+    if change.buyer_cancel_requested && !current.buyer_cancel_requested {
+        merged.buyer_cancel_requested = true;
+        if !merged.review_request.is_final() {
+            merged.review_request = merged
+                .review_request
+                .skip(SkipReason::BuyerRequestedCancel, change.changed_at)
+                .unwrap_or_else(|_| merged.review_request.clone());
+        }
+    }
+    if merged.shipped_at != current.shipped_at
+        && let ReviewRequest::Pending { needs_delivery_dates, .. } = merged.review_request
+    {
+        merged.review_request = ReviewRequest::Pending { due_at: plan(&merged, policy).due_at, needs_delivery_dates };
+    }
+    merged
+}
+
 fn same_facts(current: &Order, change: &OrderChange) -> bool {
     current.status == change.status
-        && current.buyer_cancel_requested == change.buyer_cancel_requested
+        && (current.buyer_cancel_requested || !change.buyer_cancel_requested)
         && (change.delivery.earliest.is_none() || change.delivery.earliest == current.delivery.earliest)
         && (change.delivery.latest.is_none() || change.delivery.latest == current.delivery.latest)
         && change.skus.iter().all(|sku| current.skus.contains(sku))
@@ -142,7 +182,7 @@ fn next_review_request(
     }
     let exclusion = if change.status.is_dead() {
         Some(SkipReason::Canceled)
-    } else if change.buyer_cancel_requested {
+    } else if order.buyer_cancel_requested {
         Some(SkipReason::BuyerRequestedCancel)
     } else {
         None
@@ -301,6 +341,41 @@ mod tests {
             apply_change(Some(&shipped), &change(OrderStatus::Shipped, "2026-03-02T00:00:00Z"), &policy()),
             ChangeEffect::Duplicate
         );
+    }
+
+    #[test]
+    fn item_level_changes_arriving_reversed_keep_every_sku() {
+        let mut first = change(OrderStatus::Shipped, "2026-03-02T00:00:00Z");
+        first.skus = vec!["GIFT-WRAP".into()];
+        let mut second = change(OrderStatus::Shipped, "2026-03-02T01:00:00Z");
+        second.skus = vec!["SKU-1".into()];
+        // the newer arrives first, the older (with the do-not-solicit SKU) after it
+        let newer = record(apply_change(None, &second, &policy()));
+        let both = record(apply_change(Some(&newer), &first, &policy()));
+        assert_eq!(both.skus, vec!["GIFT-WRAP".to_string(), "SKU-1".to_string()]);
+        assert_eq!(both.status, OrderStatus::Shipped);
+        assert_eq!(both.last_changed_at, newer.last_changed_at, "the older change's time does not win");
+        // and again changes nothing
+        assert_eq!(apply_change(Some(&both), &first, &policy()), ChangeEffect::Stale);
+    }
+
+    #[test]
+    fn a_buyer_cancel_request_arriving_after_the_shipped_change_still_skips() {
+        let shipped = record(apply_change(None, &change(OrderStatus::Shipped, "2026-03-02T00:00:00Z"), &policy()));
+        assert!(matches!(shipped.review_request, ReviewRequest::Pending { .. }));
+        let mut cancel = change(OrderStatus::Unshipped, "2026-03-01T12:00:00Z");
+        cancel.buyer_cancel_requested = true;
+        let after = record(apply_change(Some(&shipped), &cancel, &policy()));
+        assert!(after.buyer_cancel_requested);
+        assert_eq!(after.status, OrderStatus::Shipped, "the status still follows the newest change");
+        assert_eq!(
+            after.review_request,
+            ReviewRequest::Skipped { reason: SkipReason::BuyerRequestedCancel, decided_at: t("2026-03-01T12:00:00Z") }
+        );
+        // a later change without the flag does not clear it
+        let later =
+            record(apply_change(Some(&after), &change(OrderStatus::Shipped, "2026-03-03T00:00:00Z"), &policy()));
+        assert!(later.buyer_cancel_requested);
     }
 
     #[test]
