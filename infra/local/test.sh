@@ -5,4 +5,14 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
 eval "$(bash infra/local/stack.sh up | sed 's/^/export /')"
+# Every test process (and the demo below) writes its JSON logs at debug level here.
+export AUTOPILOT_LOG_DIR="$ROOT/target/log-scan"
+rm -rf "$AUTOPILOT_LOG_DIR"
+mkdir -p "$AUTOPILOT_LOG_DIR"
 cargo test --workspace --all-targets "$@"
+if [[ $# -eq 0 ]]; then
+    # The whole suite ran: run the demo too, then every log line both wrote through the scanner
+    # for buyers' personal data and secrets (tests/src/log_scan.rs).
+    cargo run --quiet -p autopilot-demo -- --out "$ROOT/out/demo" > "$AUTOPILOT_LOG_DIR/demo-output.txt"
+    cargo run --quiet -p autopilot-tests --bin log-scan -- "$AUTOPILOT_LOG_DIR"
+fi

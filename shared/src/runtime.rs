@@ -77,3 +77,24 @@ pub fn init_logging() {
         .with_target(false)
         .try_init();
 }
+
+/// What `AUTOPILOT_LOG_DIR` logs by default: this project's crates at debug, the rest at info.
+pub const DEBUG_LOG_FILTER: &str = "info,autopilot_shared=debug,spapi_sim=debug,solicit=debug,order_events=debug,\
+order_sync=debug,feedback_sync=debug,alerts=debug,autopilot_demo=debug,autopilot_tests=debug";
+
+/// When `AUTOPILOT_LOG_DIR` is set: JSON logs, as the functions write them in Lambda, at debug
+/// level (or `RUST_LOG`) into `<dir>/<name>-<pid>.jsonl`, so the test command can scan what the
+/// suite and the demo log for personal data and secrets. Does nothing otherwise.
+pub fn init_log_file(name: &str) {
+    let Ok(dir) = std::env::var("AUTOPILOT_LOG_DIR") else { return };
+    let path = std::path::Path::new(&dir).join(format!("{name}-{}.jsonl", std::process::id()));
+    let Ok(file) = std::fs::OpenOptions::new().create(true).append(true).open(&path) else { return };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(DEBUG_LOG_FILTER));
+    let _ = tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(filter)
+        .with_ansi(false)
+        .with_writer(std::sync::Mutex::new(file))
+        .try_init();
+}

@@ -26,6 +26,9 @@ pub fn workspace_root() -> PathBuf {
 pub fn local_stack() -> &'static LocalStack {
     static STACK: OnceLock<LocalStack> = OnceLock::new();
     STACK.get_or_init(|| {
+        // Every integration test starts here: its process logs to AUTOPILOT_LOG_DIR when set.
+        let binary = std::env::current_exe().ok().and_then(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()));
+        autopilot_shared::runtime::init_log_file(&binary.unwrap_or_else(|| "test".into()));
         if let Ok(endpoint) = std::env::var("AUTOPILOT_DYNAMODB_ENDPOINT") {
             return LocalStack {
                 dynamodb_endpoint: endpoint,
@@ -71,6 +74,7 @@ pub async fn fresh_store(clock: Arc<dyn Clock>, configure: impl FnOnce(&mut Stor
 }
 
 pub mod fixtures;
+pub mod log_scan;
 pub mod mail_samples;
 pub mod schema;
 pub mod sim;

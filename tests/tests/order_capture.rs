@@ -103,14 +103,30 @@ async fn a_shipped_order_is_scheduled_and_duplicates_and_older_changes_change_no
         MessageOutcome::Recorded(RecordOutcome::Duplicate)
     );
 
-    let mut older = official();
-    older["Payload"]["OrderChangeNotification"]["OrderChangeTrigger"]["TimeOfOrderChange"] =
-        json!("2022-11-01T00:00:00Z");
+    // an older status change is superseded: nothing changes
+    let mut older = shipped("2022-11-01T00:00:00Z");
+    older["Payload"]["OrderChangeNotification"]["Summary"]["OrderStatus"] = json!("Unshipped");
     assert_eq!(
         handle_message(&recorder, Some(&older.to_string())).await.unwrap(),
         MessageOutcome::Recorded(RecordOutcome::Stale)
     );
     assert_eq!(stored(&store).await, first);
+
+    // an older buyer's cancel request (Amazon's own example) still counts: the status stays
+    // Shipped, the review request is skipped as of the request
+    let mut cancel = official();
+    cancel["Payload"]["OrderChangeNotification"]["OrderChangeTrigger"]["TimeOfOrderChange"] =
+        json!("2022-11-01T00:00:00Z");
+    assert_eq!(
+        handle_message(&recorder, Some(&cancel.to_string())).await.unwrap(),
+        MessageOutcome::Recorded(RecordOutcome::Updated)
+    );
+    let after = stored(&store).await;
+    assert_eq!((after.status, after.last_changed_at), (first.status, first.last_changed_at));
+    assert_eq!(
+        after.review_request,
+        ReviewRequest::Skipped { reason: SkipReason::BuyerRequestedCancel, decided_at: at("2022-11-01T00:00:00Z") }
+    );
 }
 
 #[tokio::test]

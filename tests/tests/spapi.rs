@@ -400,3 +400,22 @@ async fn a_higher_plan_that_amazon_reports_is_adopted() {
     assert!(started.elapsed() < std::time::Duration::from_secs(5), "{:?}", started.elapsed());
     assert_eq!(sim.calls("searchOrders", 429), 0);
 }
+
+#[tokio::test]
+async fn a_download_error_never_carries_the_pre_signed_urls_signature() {
+    let h = sim_harness(UsagePlans::scaled(1000.0), |c| c.max_attempts = 2).await;
+    let api = h.api.seller(&h.seller, Region::Na).await.unwrap();
+    // nothing listens on port 1: a transport error for a URL that carries its signature
+    let document = autopilot_shared::spapi::ReportDocument {
+        report_document_id: "amzn1.spdoc.1.4.test".into(),
+        url: "http://127.0.0.1:1/_sim/documents/d?expires=1772000000&X-Amz-Signature=abc123&X-Amz-Security-Token=tok"
+            .into(),
+        compression_algorithm: None,
+    };
+    let err = api.download(&document, deadline_in(5.0)).await.unwrap_err().to_string();
+    assert!(err.contains("/_sim/documents/d"), "the error still says where: {err}");
+    for secret in ["expires=", "Signature", "Security-Token", "abc123", "tok"] {
+        assert!(!err.contains(secret), "{secret} in {err}");
+    }
+    assert!(autopilot_tests::log_scan::findings(&err).is_empty(), "{err}");
+}

@@ -56,6 +56,7 @@ fn parse_args() -> Result<Args, String> {
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    autopilot_shared::runtime::init_log_file("demo");
     let result = match parse_args() {
         Ok(args) => scenario::run(&args.dynamodb_endpoint, &args.aws_endpoint, &args.table, &args.out).await,
         Err(err) => Err(err),

@@ -262,7 +262,7 @@ impl SellerApi {
                 request = request.header("content-type", "application/json").body(body.clone());
             }
             let failure = match request.send().await {
-                Err(err) => Failure::Transient(format!("transport: {err}")),
+                Err(err) => Failure::Transient(format!("transport: {}", without_query(err))),
                 Ok(response) => {
                     let status = response.status();
                     let reported_rate = response
@@ -271,7 +271,9 @@ impl SellerApi {
                         .and_then(|v| v.to_str().ok())
                         .and_then(|v| v.trim().parse::<f64>().ok());
                     match response.bytes().await {
-                        Err(err) => Failure::Transient(format!("connection lost reading HTTP {status}: {err}")),
+                        Err(err) => {
+                            Failure::Transient(format!("connection lost reading HTTP {status}: {}", without_query(err)))
+                        }
                         Ok(body) if status.is_success() => {
                             bucket.succeeded(reported_rate).await;
                             return Ok(body.to_vec());
@@ -516,7 +518,7 @@ impl SellerApi {
                             let bytes = decompress(document, bytes.to_vec())?;
                             return Ok(DownloadedDocument { bytes, content_type });
                         }
-                        Err(err) => last = format!("connection lost: {err}"),
+                        Err(err) => last = format!("connection lost: {}", without_query(err)),
                     }
                 }
                 Ok(r) if r.status() == StatusCode::FORBIDDEN || r.status() == StatusCode::GONE => {
@@ -530,7 +532,7 @@ impl SellerApi {
                         message: "report document download refused".into(),
                     });
                 }
-                Err(err) => last = format!("transport: {err}"),
+                Err(err) => last = format!("transport: {}", without_query(err)),
             }
             if attempts >= self.config.max_attempts {
                 return Err(SpApiError::RetriesExhausted { operation: OPERATION, attempts, last });
@@ -606,6 +608,16 @@ impl SellerApi {
             Err(SpApiError::NotFound { .. }) => Ok(None),
             Err(err) => Err(err),
         }
+    }
+}
+
+/// A transport error as it may be logged: its URL without the query string, which for a report
+/// document is the pre-signed URL's security token and signature.
+fn without_query(err: reqwest::Error) -> String {
+    let url = err.url().map(|u| format!("{}://{}{}", u.scheme(), u.host_str().unwrap_or_default(), u.path()));
+    match url {
+        Some(url) => format!("{} ({url})", err.without_url()),
+        None => err.to_string(),
     }
 }
 

@@ -120,7 +120,7 @@ mod tests {
         let row = FeedbackRow {
             date: NaiveDate::from_ymd_opt(2026, 3, 7).unwrap(),
             rating: 1,
-            comment: "late\tand broken".into(),
+            comment: "late\r\nand broken".into(),
             response: String::new(),
             order_id: "111-1234567-1234567".into(),
             rater_email: "x@marketplace.amazon.com".into(),
@@ -130,6 +130,6 @@ mod tests {
         assert_eq!(lines.len(), 2);
         assert!(lines[0].starts_with("Datum\tBewertung"));
         assert_eq!(lines[1].split('\t').count(), 6);
-        assert!(lines[1].contains("late and broken"));
+        assert!(lines[1].contains("late  and broken"), "line breaks flattened: {}", lines[1]);
     }
 }
