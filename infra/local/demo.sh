@@ -4,5 +4,7 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
-eval "$(bash infra/local/stack.sh up | sed 's/^/export /')"
+# An assignment, so a stack that does not come up stops the script here (set -e).
+STACK_ENV="$(bash infra/local/stack.sh up)"
+eval "$(sed 's/^/export /' <<<"$STACK_ENV")"
 cargo run --quiet -p autopilot-demo -- --out "$ROOT/out/demo" "$@"

@@ -99,7 +99,7 @@ ddb_healthy() {
 }
 
 moto_healthy() {
-    curl -fsS --max-time 2 "http://$HOST:$MOTO_PORT/moto-api/data.json" >/dev/null 2>&1
+    curl -fsS --max-time 5 "http://$HOST:$MOTO_PORT/moto-api/data.json" >/dev/null 2>&1
 }
 
 port_taken() {
@@ -120,9 +120,19 @@ wait_for() {
     die "$what did not become healthy within 60 s (log: $logfile)"
 }
 
+# Whether the server a pid file names is still running (ours, perhaps just slow to answer).
+ours_running() {
+    [[ -f "$RUN/$1.pid" ]] && kill -0 "$(cat "$RUN/$1.pid")" 2>/dev/null
+}
+
 start_ddb() {
     if ddb_healthy; then return; fi
     if port_taken "$DDB_PORT"; then
+        # Ours, answering slowly (a loaded machine): wait for it rather than call it a stranger.
+        if ours_running dynamodb-local; then
+            wait_for "DynamoDB Local" ddb_healthy "$RUN/dynamodb-local.pid" "$RUN/dynamodb-local.log"
+            return
+        fi
         die "port $DDB_PORT is taken by something that is not DynamoDB Local; set AUTOPILOT_DDB_PORT"
     fi
     log "starting DynamoDB Local on $HOST:$DDB_PORT"
@@ -141,6 +151,10 @@ start_ddb() {
 start_moto() {
     if moto_healthy; then return; fi
     if port_taken "$MOTO_PORT"; then
+        if ours_running moto; then
+            wait_for "moto server" moto_healthy "$RUN/moto.pid" "$RUN/moto.log"
+            return
+        fi
         die "port $MOTO_PORT is taken by something that is not moto; set AUTOPILOT_MOTO_PORT"
     fi
     log "starting moto server on $HOST:$MOTO_PORT"

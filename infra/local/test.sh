@@ -4,7 +4,9 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
-eval "$(bash infra/local/stack.sh up | sed 's/^/export /')"
+# An assignment, so a stack that does not come up stops the script here (set -e).
+STACK_ENV="$(bash infra/local/stack.sh up)"
+eval "$(sed 's/^/export /' <<<"$STACK_ENV")"
 # Every test process (and the demo below) writes its JSON logs at debug level here.
 export AUTOPILOT_LOG_DIR="$ROOT/target/log-scan"
 rm -rf "$AUTOPILOT_LOG_DIR"

@@ -49,10 +49,10 @@ impl Check {
     }
 
     /// A fresh access token per call: the checks move the simulated clock past a token's hour.
-    async fn get(&self, path: &str) -> (u16, Value) {
+    async fn call(&self, method: reqwest::Method, path: &str) -> (u16, Value) {
         let response = self
             .http
-            .get(format!("{}{path}", self.h.base_url()))
+            .request(method, format!("{}{path}", self.h.base_url()))
             .header("x-amz-access-token", self.h.raw_access_token(false).await)
             .send()
             .await
@@ -61,16 +61,12 @@ impl Check {
         (status, response.json().await.unwrap_or(Value::Null))
     }
 
+    async fn get(&self, path: &str) -> (u16, Value) {
+        self.call(reqwest::Method::GET, path).await
+    }
+
     async fn post(&self, path: &str) -> (u16, Value) {
-        let response = self
-            .http
-            .post(format!("{}{path}", self.h.base_url()))
-            .header("x-amz-access-token", self.h.raw_access_token(false).await)
-            .send()
-            .await
-            .unwrap();
-        let status = response.status().as_u16();
-        (status, response.json().await.unwrap_or(Value::Null))
+        self.call(reqwest::Method::POST, path).await
     }
 
     /// Every ORDER_CHANGE delivered so far, by order id (the last one of each).

@@ -233,7 +233,7 @@ pub async fn run(dynamodb_endpoint: &str, aws_endpoint: &str, table: &str, out: 
     println!("\n== order-events handler: {}", tally.join(", "));
 
     // -- order-sync: the scheduled poll recovers what the outage lost
-    let deps = order_sync::Deps {
+    let sync = order_sync::Deps {
         api: api.clone(),
         orders: Arc::new(store.clone()),
         sellers: Arc::new(store.clone()),
@@ -241,7 +241,7 @@ pub async fn run(dynamodb_endpoint: &str, aws_endpoint: &str, table: &str, out: 
         clock: clock.clone(),
         settings: SyncSettings { initial_lookback: Duration::days(14) },
     };
-    let summary = order_sync::handle(&deps, deadline(60)).await.map_err(e("order sync"))?;
+    let summary = order_sync::handle(&sync, deadline(60)).await.map_err(e("order sync"))?;
     println!(
         "== order-sync poll: {} page(s), {} orders seen, {} recorded or updated (changes lost in the outage, delivery dates the notifications left out)",
         summary.pages, summary.orders_seen, summary.recorded
@@ -268,14 +268,6 @@ pub async fn run(dynamodb_endpoint: &str, aws_endpoint: &str, table: &str, out: 
         api: api.clone(),
         clock: clock.clone(),
         settings: Default::default(),
-    };
-    let sync = order_sync::Deps {
-        api: api.clone(),
-        orders: Arc::new(store.clone()),
-        sellers: Arc::new(store.clone()),
-        checkpoints: Arc::new(store.clone()),
-        clock: clock.clone(),
-        settings: SyncSettings { initial_lookback: Duration::days(14) },
     };
     println!(
         "\n== Review requests: order-sync (with the refunds poll) and the solicit run every simulated day for five weeks"

@@ -817,6 +817,32 @@ const ALERT_SEND_LEASE: Duration = Duration::seconds(60);
 /// How long digest entries are kept: a weekly digest and its look-back day, with margin.
 const DIGEST_LOG_RETENTION: Duration = Duration::days(40);
 
+impl DynamoStore {
+    /// A confirm or release of a ledger claim: done, or refused because the claim is no longer
+    /// the caller's (its token did not match).
+    fn ledger_write<E, R>(
+        &self,
+        operation: &'static str,
+        result: Result<Option<ConsumedCapacity>, SdkError<E, R>>,
+    ) -> Result<crate::alerts::LedgerWrite, StoreError>
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+        R: std::fmt::Debug,
+    {
+        match result {
+            Ok(consumed) => {
+                self.meter.add(consumed.as_ref(), true);
+                Ok(crate::alerts::LedgerWrite::Done)
+            }
+            Err(err) if is_conditional_failure(&err) => {
+                self.meter.failed_conditional_writes.fetch_add(1, Ordering::Relaxed);
+                Ok(crate::alerts::LedgerWrite::NotHolder)
+            }
+            Err(err) => Err(backend(operation, err)),
+        }
+    }
+}
+
 /// The key of the ledger entry for mailing `event_id` to `recipient`.
 fn ledger_key(
     seller: &SellerId,
@@ -931,17 +957,7 @@ impl crate::alerts::AlertLedger for DynamoStore {
             .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .send()
             .await;
-        match result {
-            Ok(output) => {
-                self.meter.add(output.consumed_capacity(), true);
-                Ok(crate::alerts::LedgerWrite::Done)
-            }
-            Err(err) if is_conditional_failure(&err) => {
-                self.meter.failed_conditional_writes.fetch_add(1, Ordering::Relaxed);
-                Ok(crate::alerts::LedgerWrite::NotHolder)
-            }
-            Err(err) => Err(backend("UpdateItem", err)),
-        }
+        self.ledger_write("UpdateItem", result.map(|output| output.consumed_capacity))
     }
 
     async fn release_alert(
@@ -964,17 +980,7 @@ impl crate::alerts::AlertLedger for DynamoStore {
             .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .send()
             .await;
-        match result {
-            Ok(output) => {
-                self.meter.add(output.consumed_capacity(), true);
-                Ok(crate::alerts::LedgerWrite::Done)
-            }
-            Err(err) if is_conditional_failure(&err) => {
-                self.meter.failed_conditional_writes.fetch_add(1, Ordering::Relaxed);
-                Ok(crate::alerts::LedgerWrite::NotHolder)
-            }
-            Err(err) => Err(backend("DeleteItem", err)),
-        }
+        self.ledger_write("DeleteItem", result.map(|output| output.consumed_capacity))
     }
 }
 
