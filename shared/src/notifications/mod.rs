@@ -26,26 +26,24 @@ impl ParseError {
     /// The field at fault and what is wrong with it; the message is cut at 200 characters, as
     /// it may quote a value from the wire.
     pub fn field(field: impl Into<String>, message: impl Into<String>) -> Self {
-        let message = message.into();
-        let message = match message.char_indices().nth(MAX_MESSAGE_CHARS) {
-            Some((cut, _)) => format!("{}…", &message[..cut]),
-            None => message,
-        };
-        ParseError::Field { field: clip_field(field.into()), message }
+        ParseError::Field {
+            field: clip_to(&field.into(), MAX_MESSAGE_CHARS),
+            message: clip_to(&message.into(), MAX_MESSAGE_CHARS),
+        }
     }
 }
 
-fn clip_field(field: String) -> String {
-    if field.chars().count() > MAX_MESSAGE_CHARS { field.chars().take(MAX_MESSAGE_CHARS).collect() } else { field }
+/// `text` cut after `max` characters, with an ellipsis when it was cut.
+pub(crate) fn clip_to(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_string(),
+    }
 }
 
 /// A value from the wire as an error message may show it: at most 40 characters.
 pub(crate) fn clip(value: &str) -> String {
-    const MAX: usize = 40;
-    match value.char_indices().nth(MAX) {
-        Some((cut, _)) => format!("{}…", &value[..cut]),
-        None => value.to_string(),
-    }
+    clip_to(value, 40)
 }
 
 #[cfg(test)]

@@ -46,11 +46,8 @@ pub fn charset_of(content_type: &str) -> Option<&str> {
 
 /// An encoding by any of its labels (`Windows-31J`, `cp1252`, `utf8`, ...).
 pub fn encoding_for_label(label: &str) -> Result<&'static Encoding, DecodeError> {
-    Encoding::for_label(label.trim().as_bytes()).ok_or_else(|| DecodeError::UnknownEncoding(clip(label)))
-}
-
-fn clip(label: &str) -> String {
-    label.chars().take(40).collect()
+    Encoding::for_label(label.trim().as_bytes())
+        .ok_or_else(|| DecodeError::UnknownEncoding(crate::notifications::clip(label)))
 }
 
 /// Decode strictly with one encoding: a malformed byte is an error, never a silent U+FFFD.
