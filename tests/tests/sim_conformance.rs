@@ -149,6 +149,18 @@ async fn check(id: &str, c: &Check) {
                 let trigger = &notification["Payload"]["OrderChangeNotification"]["OrderChangeTrigger"];
                 assert!(trigger["ChangeReason"].is_string(), "ChangeReason is required: {trigger}");
             }
+            // ChangeReason's wording for status changes is not documented: a knob, both ways
+            for reason in [Fidelity::default().status_change_reason, "Shipped".to_string()] {
+                sim.set_fidelity(Fidelity { status_change_reason: reason.clone(), ..Fidelity::default() });
+                let mut shipped = sim_order(&seller, "115-0000003-0000003", now - Duration::days(2));
+                shipped.order.last_update_date = now;
+                sim.upsert_order(shipped);
+                let all = c.notifications().await;
+                let trigger = &all.last().unwrap()["Payload"]["OrderChangeNotification"]["OrderChangeTrigger"];
+                assert_eq!(trigger["ChangeReason"], reason.as_str());
+                assert!(model.violations(all.last().unwrap(), model.root()).is_empty());
+            }
+            sim.set_fidelity(Fidelity::default());
         }
         "notification-nullable-fields" => {
             let mut order = sim_order(&seller, "115-0000004-0000001", now - Duration::days(3));

@@ -35,7 +35,7 @@ pub const CLAUSES: &[Clause] = &[
         id: "notification-required-fields",
         model: "OrderChangeNotification.json",
         field: "required (every level), OrderItems[].SellerSKU/SupplySourceId/Quantity, ChangeReason",
-        rule: "every required field is present, and nothing outside the schema is sent",
+        rule: "every required field is present, and nothing outside the schema is sent; ChangeReason's wording for status changes is not documented: a knob (Fidelity::status_change_reason), checked both ways",
     },
     Clause {
         id: "notification-nullable-fields",
