@@ -27,7 +27,7 @@ use crate::domain::{
     decide,
 };
 use crate::events::{DomainEvent, EventPublisher};
-use crate::spapi::{ForbiddenKind, SellerApi, SpApi, SpApiError};
+use crate::spapi::{ForbiddenKind, SellerCalls, SpApiAccess, SpApiError};
 use crate::store::{DueReviewRequests, Expect, OrderRepository, PutOutcome, SellerDirectory, StoreError};
 
 #[derive(Debug, Clone, Copy)]
@@ -163,7 +163,7 @@ pub struct Dispatcher {
     pub due: Arc<dyn DueReviewRequests>,
     pub sellers: Arc<dyn SellerDirectory>,
     pub events: Arc<dyn EventPublisher>,
-    pub api: Arc<SpApi>,
+    pub api: Arc<dyn SpApiAccess>,
     pub clock: Arc<dyn Clock>,
     pub settings: DispatchSettings,
 }
@@ -310,7 +310,7 @@ impl Dispatcher {
                 (claimed.clone(), Outcome::Failed)
             }
         };
-        let api = match self.api.seller(seller, order.marketplace.region()).await {
+        let api = match self.api.seller_calls(seller, order.marketplace.region()).await {
             Ok(api) => api,
             Err(err) => {
                 tracing::error!(seller = %seller.seller_id, error = %err, "no SP-API client for the seller");
@@ -343,7 +343,7 @@ impl Dispatcher {
                 },
                 Decision::AskAmazon { next_question } => {
                     return self
-                        .ask_and_send(id, &api, &claimed, order, took_over, next_question, deadline, summary)
+                        .ask_and_send(id, api.as_ref(), &claimed, order, took_over, next_question, deadline, summary)
                         .await;
                 }
             }
@@ -356,7 +356,7 @@ impl Dispatcher {
     async fn ask_and_send(
         &self,
         id: &str,
-        api: &SellerApi,
+        api: &dyn SellerCalls,
         claimed: &ReviewRequest,
         order: &mut Order,
         took_over: bool,

@@ -38,6 +38,16 @@ pub enum PublishError {
     Rejected { failed: usize, reason: String },
 }
 
+impl crate::lambda::Failure for PublishError {
+    fn error_type(&self) -> &'static str {
+        match self {
+            PublishError::Encode(_) => "EventEncode",
+            PublishError::Backend(_) => "EventBusUnavailable",
+            PublishError::Rejected { .. } => "EventsRejected",
+        }
+    }
+}
+
 #[async_trait]
 pub trait EventPublisher: Send + Sync {
     async fn publish(&self, events: &[DomainEvent]) -> Result<(), PublishError>;

@@ -9,6 +9,7 @@ pub mod domain;
 pub mod events;
 pub mod feedback_events;
 pub mod feedback_sync;
+pub mod lambda;
 pub mod notifications;
 pub mod reports;
 pub mod runtime;

@@ -1,7 +1,12 @@
-//! What every Lambda's `main` needs: configuration from the environment, SDK configuration and
-//! JSON logs.
+//! What every Lambda's `main` needs: configuration from the environment, the clients built
+//! once per process ([`Clients`]) and JSON logs.
+
+use std::sync::Arc;
 
 use thiserror::Error;
+
+use crate::domain::SystemClock;
+use crate::store::{DynamoStore, StoreConfig};
 
 #[derive(Debug, Error)]
 pub enum ConfigError {
@@ -24,6 +29,8 @@ pub struct RuntimeConfig {
     pub spapi_endpoint: Option<String>,
     /// `AUTOPILOT_EVENT_BUS`: the application's EventBridge bus for domain events.
     pub event_bus: Option<String>,
+    /// `AUTOPILOT_MAIL_FROM`: the verified SES identity seller mails come from.
+    pub mail_from: Option<String>,
 }
 
 impl RuntimeConfig {
@@ -35,6 +42,7 @@ impl RuntimeConfig {
             aws_endpoint: optional("AUTOPILOT_AWS_ENDPOINT"),
             spapi_endpoint: optional("AUTOPILOT_SPAPI_ENDPOINT"),
             event_bus: optional("AUTOPILOT_EVENT_BUS"),
+            mail_from: optional("AUTOPILOT_MAIL_FROM"),
         })
     }
 
@@ -61,6 +69,49 @@ impl RuntimeConfig {
             Some(endpoint) => crate::spapi::SpApiConfig::local(endpoint),
             None => crate::spapi::SpApiConfig::default(),
         }
+    }
+}
+
+/// The clients a function builds once at start-up and keeps for the life of the process (so
+/// SP-API tokens and rate-limit buckets survive warm invocations). Each `main` takes what its
+/// library type needs.
+pub struct Clients {
+    pub config: RuntimeConfig,
+    pub clock: Arc<SystemClock>,
+    pub store: Arc<DynamoStore>,
+    /// For SQS, SES, EventBridge and Secrets Manager.
+    pub aws: aws_config::SdkConfig,
+}
+
+impl Clients {
+    /// The configuration from the environment and the DynamoDB store on its table.
+    pub async fn from_env() -> Result<Self, ConfigError> {
+        let config = RuntimeConfig::from_env()?;
+        let clock = Arc::new(SystemClock);
+        let store = Arc::new(DynamoStore::connect(
+            &config.dynamodb_sdk().await,
+            StoreConfig::new(&config.table),
+            clock.clone(),
+        ));
+        let aws = config.aws_sdk().await;
+        Ok(Self { config, clock, store, aws })
+    }
+
+    /// The SP-API client, with each seller's credentials from Secrets Manager.
+    pub fn sp_api(&self) -> Arc<crate::spapi::SpApi> {
+        let credentials = Arc::new(crate::spapi::SecretsManagerCredentials::new(&self.aws));
+        Arc::new(crate::spapi::SpApi::new(self.config.spapi_config(), credentials, self.clock.clone()))
+    }
+
+    /// The publisher to the application's bus (`AUTOPILOT_EVENT_BUS` must be set).
+    pub fn event_bus(&self) -> Result<Arc<crate::events::EventBridgePublisher>, ConfigError> {
+        Ok(Arc::new(crate::events::EventBridgePublisher::new(&self.aws, self.config.required_event_bus()?)))
+    }
+
+    /// SES and the identity mails come from (`AUTOPILOT_MAIL_FROM` must be set).
+    pub fn mailer(&self) -> Result<(Arc<crate::alerts::SesMailer>, String), ConfigError> {
+        let from = self.config.mail_from.clone().ok_or(ConfigError::Missing("AUTOPILOT_MAIL_FROM"))?;
+        Ok((Arc::new(crate::alerts::SesMailer::new(&self.aws)), from))
     }
 }
 

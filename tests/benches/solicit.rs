@@ -40,7 +40,7 @@ fn main() {
             recorder.record(&as_notified(&order)).await.expect("record");
         }
         let tap = EventTap::new().await;
-        let deps = solicit::Deps {
+        let deps = autopilot_shared::dispatch::Dispatcher {
             orders: Arc::new(store.clone()),
             due: Arc::new(store.clone()),
             sellers: Arc::new(store.clone()),
@@ -51,7 +51,7 @@ fn main() {
         };
         let before = store.capacity();
         let started = Instant::now();
-        let summary = solicit::handle(&deps, "bench", deadline_in(600.0)).await.expect("run");
+        let summary = deps.run("bench", deadline_in(600.0)).await.expect("run");
         let elapsed = started.elapsed().as_secs_f64();
         let used = store.capacity();
         let sent = f64::from(summary.sent);

@@ -90,6 +90,21 @@ pub fn deadline_in(seconds: f64) -> Instant {
     Instant::now() + Duration::from_secs_f64(seconds)
 }
 
+/// EventBridge's scheduled event, as a schedule invokes a function (the fixture the demo and
+/// the handler tests share).
+pub const SCHEDULED_EVENT: &str = include_str!("../fixtures/events/scheduled.json");
+
+/// An invocation of a function with `payload` read from JSON, as the Lambda runtime reads it,
+/// ending `seconds` from now.
+pub fn invocation_of<T: serde::de::DeserializeOwned>(
+    payload: serde_json::Value,
+    request_id: &str,
+    seconds: f64,
+) -> lambda_runtime::LambdaEvent<T> {
+    let payload = serde_json::from_value(payload).expect("the payload reads as the function's event");
+    autopilot_shared::lambda::invocation(payload, request_id, deadline_in(seconds))
+}
+
 /// A shipped MFN order in the simulator: bought at `purchased`, delivered 2 to 4 days later,
 /// last changed (shipped) an hour after purchase.
 pub fn sim_order(seller: &SellerId, order_id: &str, purchased: chrono::DateTime<chrono::Utc>) -> spapi_sim::SimOrder {

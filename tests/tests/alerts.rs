@@ -18,7 +18,7 @@ use autopilot_shared::feedback_events::{
 use autopilot_shared::store::{DynamoStore, RatingSnapshot, RatingStore, SellerDirectory};
 use autopilot_tests::fixtures::{at, seller};
 use autopilot_tests::mail_samples::feedback;
-use autopilot_tests::sim::aws_config;
+use autopilot_tests::sim::{aws_config, deadline_in};
 use autopilot_tests::{fresh_store, local_stack};
 use aws_lambda_events::event::eventbridge::EventBridgeEvent;
 use chrono::{Duration, NaiveDate, Weekday};
@@ -81,7 +81,8 @@ impl World {
             "region": "us-east-1", "resources": [], "detail": detail,
         }))
         .unwrap();
-        alerts::handle(&self.deps, event).await.unwrap().mails_sent()
+        let invocation = autopilot_shared::lambda::invocation(event, "alerts", deadline_in(30.0));
+        alerts::handle(&self.deps, invocation).await.unwrap().sent
     }
 
     /// Mails moto's SES accepted for this world's recipients: (to, raw).
@@ -241,7 +242,11 @@ async fn a_malformed_event_is_an_error_naming_the_field() {
         "detail": {"event_id": "x", "seller_id": w.seller.seller_id.to_string()},
     }))
     .unwrap();
-    let err = alerts::handle(&w.deps, event).await.unwrap_err().to_string();
+    let invocation = autopilot_shared::lambda::invocation(event, "malformed", deadline_in(30.0));
+    let failed = alerts::handle(&w.deps, invocation).await.unwrap_err();
+    // What Lambda reports (and a DLQ reader or a CloudWatch search sees): the failure named.
+    assert_eq!(failed.error_type, "MalformedEvent");
+    let err = failed.error_message;
     assert!(err.contains("NegativeFeedbackReceived") && err.contains("feedback"), "{err}");
     assert!(w.sent().await.is_empty());
 }

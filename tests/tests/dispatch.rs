@@ -12,7 +12,8 @@ use autopilot_shared::domain::{
 use autopilot_shared::spapi::{Operation, SecretsManagerCredentials, SpApi, SpApiConfig, UsagePlan, UsagePlans};
 use autopilot_shared::store::{DynamoStore, Expect, OrderRepository, SellerDirectory};
 use autopilot_tests::sim::{
-    EventTap, SimHarness, as_notified, aws_config, deadline_in, fba_sim_order, sim_harness, sim_order,
+    EventTap, SCHEDULED_EVENT, SimHarness, as_notified, aws_config, deadline_in, fba_sim_order, invocation_of,
+    sim_harness, sim_order,
 };
 use chrono::{DateTime, Duration, Utc};
 use spapi_sim::Faults;
@@ -35,8 +36,8 @@ impl World {
         self.h.simulator().now()
     }
 
-    async fn deps(&self, api: Arc<SpApi>) -> solicit::Deps {
-        solicit::Deps {
+    async fn deps(&self, api: Arc<SpApi>) -> autopilot_shared::dispatch::Dispatcher {
+        autopilot_shared::dispatch::Dispatcher {
             orders: Arc::new(self.store.clone()),
             due: Arc::new(self.store.clone()),
             sellers: Arc::new(self.store.clone()),
@@ -48,7 +49,9 @@ impl World {
     }
 
     async fn run(&self, name: &str) -> DispatchSummary {
-        solicit::handle(&self.deps(self.h.api.clone()).await, name, deadline_in(30.0)).await.unwrap()
+        // Through the Lambda handler, as the schedule invokes it (30 s left after its margin).
+        let invocation = invocation_of(serde_json::from_str(SCHEDULED_EVENT).unwrap(), name, 40.0);
+        solicit::handle(&self.deps(self.h.api.clone()).await, invocation).await.unwrap()
     }
 
     /// A seller-fulfilled order bought `days_ago` (shipped an hour later, delivered 2-4 days
@@ -368,11 +371,8 @@ async fn parallel_dispatchers_never_send_twice() {
         w.deps(separate_client(&w).await).await,
         w.deps(separate_client(&w).await).await,
     );
-    let (ra, rb, rc) = tokio::join!(
-        solicit::handle(&a, "a", deadline_in(30.0)),
-        solicit::handle(&b, "b", deadline_in(30.0)),
-        solicit::handle(&c, "c", deadline_in(30.0)),
-    );
+    let (ra, rb, rc) =
+        tokio::join!(a.run("a", deadline_in(30.0)), b.run("b", deadline_in(30.0)), c.run("c", deadline_in(30.0)),);
     let runs = [ra.unwrap(), rb.unwrap(), rc.unwrap()];
     let sent: u32 = runs.iter().map(|r| r.sent + r.sent_earlier).sum();
     assert_eq!(sent, 30, "{runs:?}");
@@ -397,8 +397,7 @@ async fn rate_limit_storms_and_server_faults_still_get_every_order_requested_ins
     let b = w.deps(separate_client(&w).await).await;
     let mut requested = 0;
     for round in 0..6 {
-        let (ra, rb) =
-            tokio::join!(solicit::handle(&a, "a", deadline_in(20.0)), solicit::handle(&b, "b", deadline_in(20.0)));
+        let (ra, rb) = tokio::join!(a.run("a", deadline_in(20.0)), b.run("b", deadline_in(20.0)));
         requested += ra.unwrap().sent + rb.unwrap().sent;
         if requested >= 25 {
             break;
@@ -431,12 +430,12 @@ async fn a_run_stops_at_its_deadline_and_the_next_one_finishes() {
         w.shipped(n, 14).await;
     }
     let deps = w.deps(w.h.api.clone()).await;
-    let first = solicit::handle(&deps, "short", deadline_in(1.5)).await.unwrap();
+    let first = deps.run("short", deadline_in(1.5)).await.unwrap();
     assert!(first.sent < 20 && first.sent > 0, "{first:?}");
     assert!(first.left_for_next_run + first.rescheduled > 0, "{first:?}");
     let mut total = first.sent;
     for _ in 0..5 {
-        total += solicit::handle(&deps, "next", deadline_in(10.0)).await.unwrap().sent;
+        total += deps.run("next", deadline_in(10.0)).await.unwrap().sent;
         if total == 20 {
             break;
         }
@@ -476,13 +475,13 @@ async fn a_failed_summary_publish_is_retried_and_a_lasting_failure_is_counted() 
     let mut deps = w.deps(w.h.api.clone()).await;
     let flaky = Arc::new(FlakyBus { failures: 2.into(), published: Default::default() });
     deps.events = flaky.clone();
-    let summary = solicit::handle(&deps, "flaky", deadline_in(30.0)).await.unwrap();
+    let summary = deps.run("flaky", deadline_in(30.0)).await.unwrap();
     assert_eq!((summary.sent, summary.events_unpublished), (1, 0), "{summary:?}");
     assert_eq!(*flaky.published.lock().unwrap(), ["ReviewRequestsProcessed", "ReviewRequestRunCompleted"]);
 
     w.shipped(2, 14).await;
     let down = Arc::new(FlakyBus { failures: 100.into(), published: Default::default() });
     deps.events = down.clone();
-    let summary = solicit::handle(&deps, "down", deadline_in(30.0)).await.unwrap();
+    let summary = deps.run("down", deadline_in(30.0)).await.unwrap();
     assert_eq!((summary.sent, summary.events_unpublished), (1, 2), "the loss is visible: {summary:?}");
 }

@@ -153,7 +153,7 @@ async fn run_scenario(afn_deliver_by_window: bool, seed: u64) {
     let (orders, timeline) = plan_orders(seller.seller_id.as_str(), start, seed);
     let recorder = OrderRecorder::new(Arc::new(store.clone()), Arc::new(store.clone()));
     let tap = EventTap::new().await;
-    let solicit_deps = solicit::Deps {
+    let solicit_deps = autopilot_shared::dispatch::Dispatcher {
         orders: Arc::new(store.clone()),
         due: Arc::new(store.clone()),
         sellers: Arc::new(store.clone()),
@@ -162,7 +162,7 @@ async fn run_scenario(afn_deliver_by_window: bool, seed: u64) {
         clock: sim.clock(),
         settings: DispatchSettings::default(),
     };
-    let sync_deps = order_sync::Deps {
+    let sync_deps = autopilot_shared::capture::OrderSync {
         api: h.api.clone(),
         orders: Arc::new(store.clone()),
         sellers: Arc::new(store.clone()),
@@ -219,8 +219,8 @@ async fn run_scenario(afn_deliver_by_window: bool, seed: u64) {
         let batch = lambda_batch(drain_queue(&sqs, &queue).await.unwrap());
         let failures = order_events::handle_batch(&recorder, batch).await.batch_item_failures;
         assert!(failures.is_empty(), "every notification is readable: {failures:?}");
-        solicit::handle(&solicit_deps, &format!("run-{now}"), deadline_in(60.0)).await.unwrap();
-        let synced = order_sync::handle(&sync_deps, deadline_in(60.0)).await.unwrap();
+        solicit_deps.run(&format!("run-{now}"), deadline_in(60.0)).await.unwrap();
+        let synced = sync_deps.run(deadline_in(60.0)).await.unwrap();
         assert_eq!((synced.failed, synced.rejected), (0, 0), "{synced:?}");
     }
 

@@ -10,7 +10,9 @@ use autopilot_shared::feedback_sync::{FeedbackSync, SyncSettings, SyncSummary};
 use autopilot_shared::spapi::UsagePlans;
 use autopilot_shared::store::{DynamoStore, Expect, FeedbackStore, OrderRepository, RatingStore, StoredFeedback};
 use autopilot_tests::fixtures::{order, order_id};
-use autopilot_tests::sim::{EventTap, SimHarness, aws_config, deadline_in, queue_arn, receive_all, sim_harness};
+use autopilot_tests::sim::{
+    EventTap, SCHEDULED_EVENT, SimHarness, aws_config, deadline_in, invocation_of, queue_arn, receive_all, sim_harness,
+};
 use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
 use chrono::{Duration, NaiveDate};
 use serde_json::Value;
@@ -82,15 +84,9 @@ impl World {
 
     async fn scheduled_run(&self) -> SyncSummary {
         let deps = self.deps().await;
-        let out = feedback_sync::handle(
-            &deps,
-            "scheduled",
-            serde_json::json!({"source": "aws.scheduler"}),
-            deadline_in(30.0),
-        )
-        .await
-        .unwrap();
-        serde_json::from_value(out).unwrap()
+        let schedule = serde_json::from_str(SCHEDULED_EVENT).unwrap();
+        let out = feedback_sync::handle(&deps, invocation_of(schedule, "scheduled", 30.0)).await.unwrap();
+        serde_json::from_value(serde_json::to_value(out).unwrap()).unwrap()
     }
 
     /// Let Amazon finish, deliver its notifications (each twice), and hand them to the
@@ -100,9 +96,10 @@ impl World {
         self.h.simulator().deliver_notifications(&options).await.unwrap();
         let event = lambda_batch(receive_all(&self.sqs, &self.report_queue).await);
         let deps = self.deps().await;
-        let out = feedback_sync::handle(&deps, "notified", serde_json::to_value(event).unwrap(), deadline_in(30.0))
+        let out = feedback_sync::handle(&deps, invocation_of(serde_json::to_value(event).unwrap(), "notified", 30.0))
             .await
             .unwrap();
+        let out = serde_json::to_value(out).unwrap();
         out["batchItemFailures"].as_array().unwrap().iter().map(|f| f["itemIdentifier"].to_string()).collect()
     }
 
@@ -366,7 +363,9 @@ async fn a_malformed_notification_fails_alone() {
     bad.body = Some(r#"{"notificationType":"REPORT_PROCESSING_FINISHED","payload":{"reportProcessingFinishedNotification":{"sellerId":"A1","reportId":"1","reportType":"GET_SELLER_FEEDBACK_DATA"}}}"#.into());
     let mut event = SqsEvent::default();
     event.records = vec![good, bad];
-    let out = feedback_sync::handle(&deps, "t", serde_json::to_value(event).unwrap(), deadline_in(10.0)).await.unwrap();
+    let out =
+        feedback_sync::handle(&deps, invocation_of(serde_json::to_value(event).unwrap(), "t", 20.0)).await.unwrap();
+    let out = serde_json::to_value(out).unwrap();
     assert_eq!(out["batchItemFailures"], serde_json::json!([{"itemIdentifier": "bad"}]));
     let err = feedback_sync::handle_message(&deps, "t", Some(r#"{"notificationType":"REPORT_PROCESSING_FINISHED","payload":{"reportProcessingFinishedNotification":{"sellerId":"A1","reportId":"1","reportType":"GET_SELLER_FEEDBACK_DATA"}}}"#), deadline_in(10.0))
         .await

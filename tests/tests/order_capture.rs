@@ -9,7 +9,7 @@ use autopilot_shared::domain::{
     Clock, ManualClock, Marketplace, OrderId, OrderStatus, ReviewRequest, SellerAccount, SellerId, SkipReason,
 };
 use autopilot_shared::spapi::{Operation, UsagePlan, UsagePlans};
-use autopilot_shared::store::{CheckpointStore, DynamoStore, OrderRepository, SellerDirectory};
+use autopilot_shared::store::{CheckpointStore, CheckpointStream, DynamoStore, OrderRepository, SellerDirectory};
 use autopilot_tests::fixtures::{at, seller};
 use autopilot_tests::sim::{deadline_in, sim_harness, sim_order};
 use autopilot_tests::{dynamodb_client, fresh_store, workspace_root};
@@ -219,8 +219,8 @@ async fn a_batch_reports_only_its_bad_messages_as_failures() {
     assert!(err.to_string().contains("OrderChangeTrigger") && err.to_string().contains("TimeOfOrderChange"), "{err}");
 }
 
-fn sync_deps(h: &autopilot_tests::sim::SimHarness, store: &DynamoStore) -> order_sync::Deps {
-    order_sync::Deps {
+fn sync_deps(h: &autopilot_tests::sim::SimHarness, store: &DynamoStore) -> autopilot_shared::capture::OrderSync {
+    autopilot_shared::capture::OrderSync {
         api: h.api.clone(),
         orders: Arc::new(store.clone()),
         sellers: Arc::new(store.clone()),
@@ -239,18 +239,19 @@ async fn the_reconciliation_poll_records_missed_orders_and_moves_its_checkpoint(
         sim.upsert_order(sim_order(&account.seller_id, &format!("111-2000000-{n:07}"), sim.now() - Duration::days(3)));
     }
     let deps = sync_deps(&h, &store);
-    let summary = order_sync::handle(&deps, deadline_in(30.0)).await.unwrap();
+    let summary = deps.run(deadline_in(30.0)).await.unwrap();
     assert_eq!((summary.pages, summary.orders_seen, summary.recorded, summary.failed), (2, 120, 120, 0));
     let order =
         store.get_order(&account.seller_id, &OrderId::parse("111-2000000-0000007").unwrap()).await.unwrap().unwrap();
     assert!(matches!(order.value.review_request, ReviewRequest::Pending { needs_delivery_dates: false, .. }));
-    let checkpoint = store.get_checkpoint(&account.seller_id, Marketplace::Us, "orders").await.unwrap().unwrap();
+    let checkpoint =
+        store.get_checkpoint(&account.seller_id, Marketplace::Us, CheckpointStream::Orders).await.unwrap().unwrap();
     assert_eq!(checkpoint.synced_until, sim.now() - Duration::minutes(2));
     assert_eq!(checkpoint.resume, None);
 
     // nothing new: one empty page, nothing recorded
     sim.advance(Duration::hours(1));
-    let again = order_sync::handle(&deps, deadline_in(30.0)).await.unwrap();
+    let again = deps.run(deadline_in(30.0)).await.unwrap();
     assert_eq!((again.pages, again.recorded), (1, 0));
 }
 
@@ -265,21 +266,23 @@ async fn the_poll_stops_before_its_deadline_and_resumes_where_it_stopped() {
         sim.upsert_order(sim_order(&account.seller_id, &format!("111-3000000-{n:07}"), sim.now() - Duration::days(3)));
     }
     let deps = sync_deps(&h, &store);
-    let first = order_sync::handle(&deps, deadline_in(1.2)).await.unwrap();
+    let first = deps.run(deadline_in(1.2)).await.unwrap();
     assert!(first.incomplete == 1 && first.pages >= 1 && first.pages < 5, "{first:?}");
-    let checkpoint = store.get_checkpoint(&account.seller_id, Marketplace::Us, "orders").await.unwrap().unwrap();
+    let checkpoint =
+        store.get_checkpoint(&account.seller_id, Marketplace::Us, CheckpointStream::Orders).await.unwrap().unwrap();
     assert!(checkpoint.resume.is_some(), "a resume point after a partial run");
 
     let mut total = first.orders_seen;
     for _ in 0..10 {
-        let next = order_sync::handle(&deps, deadline_in(1.2)).await.unwrap();
+        let next = deps.run(deadline_in(1.2)).await.unwrap();
         total += next.orders_seen;
         if next.incomplete == 0 {
             break;
         }
     }
     assert_eq!(total, 500, "every order seen exactly once across runs");
-    let checkpoint = store.get_checkpoint(&account.seller_id, Marketplace::Us, "orders").await.unwrap().unwrap();
+    let checkpoint =
+        store.get_checkpoint(&account.seller_id, Marketplace::Us, CheckpointStream::Orders).await.unwrap().unwrap();
     assert_eq!(checkpoint.resume, None);
     for n in [0u32, 250, 499] {
         let id = OrderId::parse(format!("111-3000000-{n:07}")).unwrap();
@@ -301,7 +304,7 @@ async fn refunds_are_found_in_bulk_even_when_finances_lists_them_a_day_late() {
     for id in &ids {
         sim.upsert_order(sim_order(&account.seller_id, id, sim.now() - Duration::days(2)));
     }
-    let first = order_sync::handle(&deps, deadline_in(30.0)).await.unwrap();
+    let first = deps.run(deadline_in(30.0)).await.unwrap();
     assert_eq!((first.recorded, first.refunds_marked), (150, 0), "{first:?}");
 
     let posted = sim.now() - Duration::hours(1);
@@ -309,10 +312,10 @@ async fn refunds_are_found_in_bulk_even_when_finances_lists_them_a_day_late() {
         assert!(sim.refund_order(account.seller_id.as_str(), id, posted));
     }
     sim.advance(Duration::hours(6));
-    let early = order_sync::handle(&deps, deadline_in(30.0)).await.unwrap();
+    let early = deps.run(deadline_in(30.0)).await.unwrap();
     assert_eq!(early.refunds_marked, 0, "not listed yet: {early:?}");
     sim.advance(Duration::hours(24));
-    let late = order_sync::handle(&deps, deadline_in(30.0)).await.unwrap();
+    let late = deps.run(deadline_in(30.0)).await.unwrap();
     assert_eq!((late.refunds_seen, late.refunds_marked), (120, 120), "{late:?}");
     // 120 refunds in the window (the shipments were posted before it), 100 events a page: two
     // calls for the whole region, not one per order
@@ -328,7 +331,7 @@ async fn refunds_are_found_in_bulk_even_when_finances_lists_them_a_day_late() {
     assert!(matches!(kept.value.review_request, ReviewRequest::Pending { .. }));
     // the next poll looks back over the lag again: nothing marked twice
     sim.advance(Duration::hours(1));
-    let again = order_sync::handle(&deps, deadline_in(30.0)).await.unwrap();
+    let again = deps.run(deadline_in(30.0)).await.unwrap();
     assert_eq!((again.refunds_seen, again.refunds_marked), (120, 0), "{again:?}");
 }
 

@@ -1,4 +1,4 @@
-//! The alerts Lambda, one EventBridge event per invocation:
+//! The alerts Lambda, driving [`Alerts`], one EventBridge event per invocation:
 //! - an event from the app bus is kept for the seller's digest and, for sellers who take
 //!   alerts as they happen, mailed to each recipient at once (see `autopilot_shared::alerts`);
 //! - the daily schedule (`Scheduled Event` from `aws.events`) sends the digests due today.
@@ -7,9 +7,12 @@
 //! dead-letter queue; the ledger skips recipients already mailed on the retry.
 
 use aws_lambda_events::event::eventbridge::EventBridgeEvent;
+use lambda_runtime::{Diagnostic, LambdaEvent};
+use serde::Serialize;
 use serde_json::Value;
 
 use autopilot_shared::alerts::{AlertError, AlertEvent, AlertOutcome, Alerts, DigestRun};
+use autopilot_shared::lambda;
 
 pub type Deps = Alerts;
 
@@ -34,7 +37,18 @@ impl Handled {
     }
 }
 
-pub async fn handle(deps: &Deps, event: EventBridgeEvent<Value>) -> Result<Handled, AlertError> {
+/// The invocation's answer: how many mails went out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Answer {
+    pub sent: usize,
+}
+
+pub async fn handle(deps: &Deps, event: LambdaEvent<EventBridgeEvent<Value>>) -> Result<Answer, Diagnostic> {
+    let handled = handle_event(deps, event.payload).await.map_err(lambda::diagnostic)?;
+    Ok(Answer { sent: handled.mails_sent() })
+}
+
+pub async fn handle_event(deps: &Deps, event: EventBridgeEvent<Value>) -> Result<Handled, AlertError> {
     let detail_type = event.detail_type.clone();
     if detail_type == SCHEDULED_EVENT && event.source == "aws.events" {
         return deps.send_digests().await.map(Handled::Digests);

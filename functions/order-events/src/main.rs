@@ -1,28 +1,15 @@
-//! Wiring only: configuration, clients and the recorder; the logic is in `handler.rs`.
-
-use std::sync::Arc;
+//! Wiring only: configuration and the store into an [`OrderRecorder`]; `handler.rs` adapts
+//! each SQS batch to it.
 
 use autopilot_shared::capture::OrderRecorder;
-use autopilot_shared::domain::SystemClock;
-use autopilot_shared::runtime::{RuntimeConfig, init_logging};
-use autopilot_shared::store::{DynamoStore, StoreConfig};
-use aws_lambda_events::event::sqs::SqsEvent;
-use lambda_runtime::{Error, LambdaEvent, service_fn};
+use autopilot_shared::runtime::{Clients, init_logging};
+use lambda_runtime::{Error, service_fn};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     init_logging();
-    let config = RuntimeConfig::from_env()?;
-    let store = Arc::new(DynamoStore::connect(
-        &config.dynamodb_sdk().await,
-        StoreConfig::new(&config.table),
-        Arc::new(SystemClock),
-    ));
-    let store = &store;
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
-        // A recorder per batch: seller policies are read once per batch, never kept stale.
-        let recorder = OrderRecorder::new(store.clone(), store.clone());
-        Ok::<_, Error>(order_events::handle_batch(&recorder, event.payload).await)
-    }))
-    .await
+    let clients = Clients::from_env().await?;
+    let deps = OrderRecorder::new(clients.store.clone(), clients.store.clone());
+    let deps = &deps;
+    lambda_runtime::run(service_fn(move |event| order_events::handle(deps, event))).await
 }

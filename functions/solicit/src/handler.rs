@@ -1,15 +1,22 @@
-//! The solicit Lambda: one scheduled dispatch run. Everything it does is in
-//! `autopilot_shared::dispatch`; this crate only names the run and returns its summary.
+//! The solicit Lambda: one scheduled dispatch run of [`Dispatcher`] (see
+//! `autopilot_shared::dispatch`). The schedule's event carries nothing the run needs: the run
+//! is named after the request id and ends before Lambda's deadline.
+
+use std::time::Duration;
 
 use autopilot_shared::dispatch::{DispatchSummary, Dispatcher};
-use autopilot_shared::store::StoreError;
-use tokio::time::Instant;
+use autopilot_shared::lambda;
+use lambda_runtime::{Diagnostic, LambdaEvent};
+use serde_json::Value;
 
-/// What a run needs: the dispatcher, built once per process so SP-API tokens and rate-limit
-/// buckets stay warm across invocations.
 pub type Deps = Dispatcher;
 
-/// One run, its claims named after `run_id` (the Lambda request id).
-pub async fn handle(deps: &Deps, run_id: &str, deadline: Instant) -> Result<DispatchSummary, StoreError> {
-    deps.run(run_id, deadline).await
+/// Kept free at the end of each invocation to record outcomes and publish the summary.
+pub const DEADLINE_MARGIN: Duration = Duration::from_secs(10);
+
+pub async fn handle(deps: &Deps, event: LambdaEvent<Value>) -> Result<DispatchSummary, Diagnostic> {
+    let deadline = lambda::deadline(&event.context, DEADLINE_MARGIN);
+    let summary = deps.run(&event.context.request_id, deadline).await.map_err(lambda::diagnostic)?;
+    tracing::info!(?summary, "dispatch run finished");
+    Ok(summary)
 }

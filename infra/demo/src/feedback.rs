@@ -14,7 +14,9 @@ use chrono::Duration;
 use spapi_sim::queues::{drain_queue, lambda_batch};
 use spapi_sim::{DeliveryOptions, FeedbackRow, Simulator};
 
-use crate::scenario::{deadline, demo_order_id, e};
+use crate::scenario::{deadline, demo_order_id, e, failed};
+use autopilot_shared::lambda::invocation;
+use feedback_sync::{Answer, Trigger};
 
 /// The feedback buyers leave on the demo's orders: (order n, days ago, stars, comment).
 const FEEDBACK: &[(u32, i64, u8, &str)] = &[
@@ -24,6 +26,9 @@ const FEEDBACK: &[(u32, i64, u8, &str)] = &[
     (4, 4, 3, "Tent is ok but the seller never answered my message"),
     (7, 2, 2, "Cheaper and better at www.tents-outlet.example.com"),
 ];
+
+/// EventBridge's scheduled event, as the schedule invokes the function.
+const SCHEDULED_EVENT: &str = include_str!("../../../tests/fixtures/events/scheduled.json");
 
 pub struct FeedbackStage<'a> {
     pub sim: &'a Simulator,
@@ -48,10 +53,14 @@ impl FeedbackStage<'_> {
 
     async fn scheduled(&self) -> Result<SyncSummary, String> {
         let deps = self.deps();
-        let out = feedback_sync::handle(&deps, "demo-schedule", serde_json::json!({}), deadline(60))
+        let schedule: Trigger = serde_json::from_str(SCHEDULED_EVENT).map_err(e("scheduled event"))?;
+        let out = feedback_sync::handle(&deps, invocation(schedule, "demo-schedule", deadline(60)))
             .await
-            .map_err(e("feedback sync"))?;
-        serde_json::from_value(out).map_err(e("feedback sync summary"))
+            .map_err(failed("feedback sync"))?;
+        match out {
+            Answer::Run(summary) => Ok(summary),
+            Answer::Batch(_) => Err("feedback sync: a scheduled run answered as a batch".into()),
+        }
     }
 
     /// Amazon finishes the report a minute later; its notification goes through SQS to the
@@ -62,10 +71,13 @@ impl FeedbackStage<'_> {
         let event = lambda_batch(drain_queue(sqs, queue_url).await?);
         let count = event.records.len();
         let deps = self.deps();
-        let batch = serde_json::to_value(event).map_err(e("SQS event"))?;
-        let out =
-            feedback_sync::handle(&deps, "demo-notified", batch, deadline(60)).await.map_err(e("feedback sync"))?;
-        Ok((count, out["batchItemFailures"].as_array().map_or(0, Vec::len)))
+        let out = feedback_sync::handle(&deps, invocation(Trigger::Queue(event), "demo-notified", deadline(60)))
+            .await
+            .map_err(failed("feedback sync"))?;
+        match out {
+            Answer::Batch(response) => Ok((count, response.batch_item_failures.len())),
+            Answer::Run(_) => Err("feedback sync: a queue batch answered as a run".into()),
+        }
     }
 
     pub async fn run(&self, queue_arn: &str, queue_url: &str) -> Result<(), String> {

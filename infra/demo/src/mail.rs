@@ -81,14 +81,14 @@ pub async fn run_alerts(
     for message in spapi_sim::queues::drain_queue(&sqs, queue_url).await? {
         let event: EventBridgeEvent<serde_json::Value> =
             serde_json::from_str(message.body().unwrap_or("{}")).map_err(e("event"))?;
-        if let alerts::Handled::Alert(outcome) = alerts::handle(&deps, event).await.map_err(e("alerts"))? {
+        if let alerts::Handled::Alert(outcome) = alerts::handle_event(&deps, event).await.map_err(e("alerts"))? {
             sent.extend(outcome.sent);
         }
     }
     let tomorrow = clock.now().date_naive() + Duration::days(1);
     clock.set(tomorrow.and_time(NaiveTime::from_hms_opt(7, 0, 0).unwrap_or_default()).and_utc());
     let schedule = event(alerts::SCHEDULED_EVENT, "aws.events", serde_json::json!({}))?;
-    if let alerts::Handled::Digests(run) = alerts::handle(&deps, schedule).await.map_err(e("digests"))? {
+    if let alerts::Handled::Digests(run) = alerts::handle_event(&deps, schedule).await.map_err(e("digests"))? {
         sent.extend(run.sent);
     }
     Ok(sent)

@@ -6,11 +6,13 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
-use autopilot_shared::capture::{OrderRecorder, SyncSettings};
+use autopilot_shared::capture::{OrderRecorder, OrderSync, SyncSettings};
+use autopilot_shared::dispatch::Dispatcher;
 use autopilot_shared::domain::{
     Clock, DigestFrequency, DigestSchedule, EmailAddress, Marketplace, OrderId, ReviewRequest, ReviewRequestPolicy,
     SellerAccount, SellerId,
 };
+use autopilot_shared::lambda::invocation;
 use autopilot_shared::spapi::{SecretsManagerCredentials, SpApi, SpApiConfig, UsagePlans};
 use autopilot_shared::store::{DynamoStore, OrderRepository, SellerDirectory, StoreConfig};
 use chrono::{DateTime, Duration, Utc};
@@ -27,6 +29,11 @@ const RATE_SCALE: f64 = 60.0;
 
 pub(crate) fn e<E: std::fmt::Display>(context: &'static str) -> impl Fn(E) -> String {
     move |err| format!("{context}: {err}")
+}
+
+/// A failed invocation as Lambda reports it.
+pub(crate) fn failed(context: &'static str) -> impl Fn(lambda_runtime::Diagnostic) -> String {
+    move |err| format!("{context}: {}: {}", err.error_type, err.error_message)
 }
 
 pub(crate) fn deadline(seconds: u64) -> Instant {
@@ -233,7 +240,7 @@ pub async fn run(dynamodb_endpoint: &str, aws_endpoint: &str, table: &str, out: 
     println!("\n== order-events handler: {}", tally.join(", "));
 
     // -- order-sync: the scheduled poll recovers what the outage lost
-    let sync = order_sync::Deps {
+    let sync = OrderSync {
         api: api.clone(),
         orders: Arc::new(store.clone()),
         sellers: Arc::new(store.clone()),
@@ -241,7 +248,8 @@ pub async fn run(dynamodb_endpoint: &str, aws_endpoint: &str, table: &str, out: 
         clock: clock.clone(),
         settings: SyncSettings { initial_lookback: Duration::days(14) },
     };
-    let summary = order_sync::handle(&sync, deadline(60)).await.map_err(e("order sync"))?;
+    let poll = |name: &str| invocation(serde_json::json!({}), name, deadline(60));
+    let summary = order_sync::handle(&sync, poll("demo-sync")).await.map_err(failed("order sync"))?;
     println!(
         "== order-sync poll: {} page(s), {} orders seen, {} recorded or updated (changes lost in the outage, delivery dates the notifications left out)",
         summary.pages, summary.orders_seen, summary.recorded
@@ -260,7 +268,7 @@ pub async fn run(dynamodb_endpoint: &str, aws_endpoint: &str, table: &str, out: 
     let _ = events.create_event_bus().name(bus).send().await;
     // the alerts function listens on the bus from here on (its events are handled at the end)
     let alert_queue = crate::mail::tap_bus(&aws, bus).await?;
-    let deps = solicit::Deps {
+    let deps = Dispatcher {
         orders: Arc::new(store.clone()),
         due: Arc::new(store.clone()),
         sellers: Arc::new(store.clone()),
@@ -273,7 +281,8 @@ pub async fn run(dynamodb_endpoint: &str, aws_endpoint: &str, table: &str, out: 
         "\n== Review requests: order-sync (with the refunds poll) and the solicit run every simulated day for five weeks"
     );
     for day in 0..35 {
-        let polled = order_sync::handle(&sync, deadline(60)).await.map_err(e("order sync"))?;
+        let polled =
+            order_sync::handle(&sync, poll(&format!("demo-sync-{day}"))).await.map_err(failed("order sync"))?;
         if polled.refunds_marked > 0 {
             println!(
                 "   {}  refunds poll (Finances listFinancialEvents, {} page(s)): {} order(s) refunded, never to be asked",
@@ -282,7 +291,7 @@ pub async fn run(dynamodb_endpoint: &str, aws_endpoint: &str, table: &str, out: 
                 polled.refunds_marked
             );
         }
-        let summary = solicit::handle(&deps, &format!("demo-day-{day}"), deadline(60)).await.map_err(e("dispatch"))?;
+        let summary = solicit::handle(&deps, poll(&format!("demo-day-{day}"))).await.map_err(failed("dispatch"))?;
         let skipped: u32 = summary.skipped.values().sum();
         if summary.sent + summary.sent_earlier + skipped + summary.expired + summary.failed > 0 {
             let reasons: Vec<String> = summary.skipped.iter().map(|(r, n)| format!("{n} {r}")).collect();

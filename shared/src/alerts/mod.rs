@@ -53,6 +53,19 @@ pub enum AlertError {
     Digests { failed: u32 },
 }
 
+impl crate::lambda::Failure for AlertError {
+    fn error_type(&self) -> &'static str {
+        match self {
+            AlertError::BadEvent { .. } => "MalformedEvent",
+            AlertError::Store(err) => err.error_type(),
+            AlertError::Send { .. } => "MailNotSent",
+            AlertError::InFlight { .. } => "MailInFlight",
+            AlertError::Encode { .. } => "EventEncode",
+            AlertError::Digests { .. } => "DigestsFailed",
+        }
+    }
+}
+
 /// A feedback event the alerts function mails about.
 #[derive(Debug, Clone, PartialEq)]
 pub enum AlertEvent {

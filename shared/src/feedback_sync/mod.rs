@@ -28,7 +28,7 @@ pub use run::{NotificationOutcome, SyncError};
 
 use crate::domain::Clock;
 use crate::events::EventPublisher;
-use crate::spapi::SpApi;
+use crate::spapi::SpApiAccess;
 use crate::store::{FeedbackStore, OrderRepository, OrderVolume, RatingStore, ReportJobs, SellerDirectory};
 
 /// Amazon's report type for seller feedback.
@@ -130,7 +130,7 @@ impl SyncSummary {
 pub struct FeedbackSync {
     pub store: Arc<dyn FeedbackSyncStore>,
     pub events: Arc<dyn EventPublisher>,
-    pub api: Arc<SpApi>,
+    pub api: Arc<dyn SpApiAccess>,
     pub clock: Arc<dyn Clock>,
     pub settings: SyncSettings,
 }

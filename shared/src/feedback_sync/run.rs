@@ -36,6 +36,18 @@ pub enum SyncError {
     OrderBusy { order_id: String },
 }
 
+impl crate::lambda::Failure for SyncError {
+    fn error_type(&self) -> &'static str {
+        match self {
+            SyncError::Store(err) => err.error_type(),
+            SyncError::Api(err) => err.error_type(),
+            SyncError::Publish(err) => err.error_type(),
+            SyncError::Report { .. } | SyncError::Encoding { .. } => "MalformedReport",
+            SyncError::OrderBusy { .. } => "StoreConflict",
+        }
+    }
+}
+
 /// What became of a REPORT_PROCESSING_FINISHED notification.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NotificationOutcome {
@@ -147,7 +159,7 @@ impl FeedbackSync {
         // Two days more than applied, so a marketplace whose dates run behind UTC cannot make
         // the report miss feedback dated `from` (which would then look removed).
         let start = (from - Duration::days(2)).and_hms_opt(0, 0, 0).map(|t| t.and_utc());
-        let api = self.api.seller(account, marketplace.region()).await?;
+        let api = self.api.seller_calls(account, marketplace.region()).await?;
         let report_id = api
             .create_report(
                 &CreateReportSpecification {
@@ -181,7 +193,7 @@ impl FeedbackSync {
         deadline: Instant,
         summary: &mut SyncSummary,
     ) -> Result<(), SyncError> {
-        let api = self.api.seller(account, job.value.marketplace.region()).await?;
+        let api = self.api.seller_calls(account, job.value.marketplace.region()).await?;
         let report = api.get_report(report_id, deadline).await?;
         match report.processing_status {
             ProcessingStatus::InQueue | ProcessingStatus::InProgress => {
@@ -225,7 +237,7 @@ impl FeedbackSync {
         let marketplace = job.value.marketplace;
         let document = match (&notice.status, &notice.document_id) {
             (ProcessingStatus::Done, None) => {
-                let api = self.api.seller(&account, marketplace.region()).await?;
+                let api = self.api.seller_calls(&account, marketplace.region()).await?;
                 api.get_report(&notice.report_id, deadline).await?.report_document_id
             }
             (_, document) => document.clone(),
@@ -333,7 +345,7 @@ impl FeedbackSync {
         summary: &mut SyncSummary,
     ) -> Result<(), SyncError> {
         let seller = &account.seller_id;
-        let api = self.api.seller(account, marketplace.region()).await?;
+        let api = self.api.seller_calls(account, marketplace.region()).await?;
         let document = api.fetch_report_document(document_id, deadline).await?;
         // By the download's charset, else UTF-8 when valid, else the marketplace's legacy
         // encoding: never a lossy decode that would hide a word from triage.

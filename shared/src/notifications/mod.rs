@@ -19,6 +19,32 @@ pub enum ParseError {
     Field { field: String, message: String },
 }
 
+impl crate::lambda::Failure for ParseError {
+    fn error_type(&self) -> &'static str {
+        "MalformedMessage"
+    }
+}
+
+/// Why one queued notification failed: it could not be read, or handling it failed.
+#[derive(Debug, Error)]
+pub enum MessageError<E: std::error::Error + 'static> {
+    #[error("message has no body")]
+    NoBody,
+    #[error("malformed notification: {0}")]
+    Malformed(#[from] ParseError),
+    #[error(transparent)]
+    Failed(E),
+}
+
+impl<E: crate::lambda::Failure + 'static> crate::lambda::Failure for MessageError<E> {
+    fn error_type(&self) -> &'static str {
+        match self {
+            MessageError::NoBody | MessageError::Malformed(_) => "MalformedMessage",
+            MessageError::Failed(err) => err.error_type(),
+        }
+    }
+}
+
 /// How much of a message (which may quote the value at fault) an error keeps.
 const MAX_MESSAGE_CHARS: usize = 200;
 

@@ -157,7 +157,7 @@ impl Call {
 
     fn json<T: Serialize>(mut self, body: &T) -> Result<Self, SpApiError> {
         let bytes = serde_json::to_vec(body)
-            .map_err(|err| SpApiError::Decode { operation: self.operation.name(), message: err.to_string() })?;
+            .map_err(|source| SpApiError::Unreadable { operation: self.operation.name(), source })?;
         self.body = Some(bytes);
         Ok(self)
     }
@@ -329,7 +329,7 @@ impl SellerApi {
     async fn execute_json<T: DeserializeOwned>(&self, call: Call) -> Result<T, SpApiError> {
         let operation = call.operation.name();
         let body = self.execute(call).await?;
-        serde_json::from_slice(&body).map_err(|err| SpApiError::Decode { operation, message: err.to_string() })
+        serde_json::from_slice(&body).map_err(|source| SpApiError::Unreadable { operation, source })
     }
 
     /// searchOrders (Orders v2026-01-01): one page of orders updated at or after a time (or the
@@ -646,11 +646,4 @@ fn decompress(document: &ReportDocument, bytes: Vec<u8>) -> Result<Vec<u8>, SpAp
         operation: "reportDocumentDownload",
         message: format!("document {}: {err}", document.report_document_id),
     })
-}
-
-/// A Lambda deadline (milliseconds since the Unix epoch) as a tokio instant.
-pub fn deadline_from_epoch_millis(deadline_ms: u64, margin: Duration) -> Instant {
-    let now_ms = u64::try_from(Utc::now().timestamp_millis()).unwrap_or(0);
-    let left = Duration::from_millis(deadline_ms.saturating_sub(now_ms)).saturating_sub(margin);
-    Instant::now() + left
 }

@@ -14,10 +14,11 @@ pub mod credentials;
 pub mod lwa;
 pub mod model;
 pub mod plans;
+mod port;
 
 use thiserror::Error;
 
-pub use client::{DownloadedDocument, OrdersQuery, SellerApi, SpApi, SpApiConfig, deadline_from_epoch_millis};
+pub use client::{DownloadedDocument, OrdersQuery, SellerApi, SpApi, SpApiConfig};
 pub use credentials::{CredentialSource, SecretsManagerCredentials};
 pub use lwa::LwaCredentials;
 pub use model::{
@@ -25,6 +26,7 @@ pub use model::{
     ReportDocument, SearchOrdersResponse,
 };
 pub use plans::{Operation, UsagePlan, UsagePlans};
+pub use port::{SellerCalls, SpApiAccess};
 
 /// What a 403 means, read from Amazon's message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,6 +82,13 @@ pub enum SpApiError {
     DeadlineExceeded { operation: &'static str, attempts: u32, last: String },
     #[error("{operation}: unreadable response: {message}")]
     Decode { operation: &'static str, message: String },
+    /// A body that is not the JSON the model describes; the parser's error is the source.
+    #[error("{operation}: unreadable response: {source}")]
+    Unreadable {
+        operation: &'static str,
+        #[source]
+        source: serde_json::Error,
+    },
     #[error("LWA: {0}")]
     Auth(String),
     #[error("credentials secret {secret}: {message}")]
@@ -99,6 +108,28 @@ impl SpApiError {
     /// Whether a later run may succeed where this one failed (throttling, outages, deadline).
     pub fn is_transient(&self) -> bool {
         matches!(self, SpApiError::RetriesExhausted { .. } | SpApiError::DeadlineExceeded { .. })
+    }
+}
+
+impl crate::lambda::Failure for SpApiError {
+    fn error_type(&self) -> &'static str {
+        match self {
+            SpApiError::Forbidden {
+                kind: ForbiddenKind::AccessDenied | ForbiddenKind::AccessTokenRejected, ..
+            } => "SpApiAccessDenied",
+            SpApiError::Forbidden { .. } => "SpApiRefused",
+            SpApiError::NotFound { .. } => "SpApiNotFound",
+            SpApiError::BadRequest { .. } => "SpApiBadRequest",
+            SpApiError::Conflict { .. } => "SpApiConflict",
+            SpApiError::UnexpectedStatus { .. } => "SpApiUnexpectedStatus",
+            SpApiError::RetriesExhausted { last, .. } if last.starts_with("429") => "Throttled",
+            SpApiError::RetriesExhausted { .. } => "SpApiUnavailable",
+            SpApiError::DeadlineExceeded { .. } => "DeadlineExceeded",
+            SpApiError::Decode { .. } | SpApiError::Unreadable { .. } => "SpApiUnreadableResponse",
+            SpApiError::Auth(_) => "LwaAuthFailed",
+            SpApiError::Credentials { .. } => "CredentialsUnavailable",
+            SpApiError::DocumentUrlExpired { .. } => "DocumentUrlExpired",
+        }
     }
 }
 

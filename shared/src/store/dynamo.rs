@@ -23,9 +23,9 @@ use serde::{Deserialize, Serialize};
 use super::keys;
 use super::schema::{self, KeyType, Projection};
 use super::{
-    CheckpointStore, DueOrder, DueReviewRequests, Expect, FeedbackStore, OrderRepository, OrderVolume, PutOutcome,
-    RatingSnapshot, RatingStore, ReportJob, ReportJobs, SellerDirectory, StoreError, StoredFeedback, SyncCheckpoint,
-    Versioned,
+    CheckpointStore, CheckpointStream, DueOrder, DueReviewRequests, Expect, FeedbackStore, OrderRepository,
+    OrderVolume, PutOutcome, RatingSnapshot, RatingStore, ReportJob, ReportJobs, SellerDirectory, StoreError,
+    StoredFeedback, SyncCheckpoint, Versioned,
 };
 use crate::domain::ratings::DailyBuckets;
 use crate::domain::{Clock, Marketplace, Order, OrderId, SellerAccount, SellerId};
@@ -173,8 +173,8 @@ struct DueKeys {
 
 fn backend<E, R>(operation: &'static str, err: SdkError<E, R>) -> StoreError
 where
-    E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
 {
     let retryable = match &err {
         SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => true,
@@ -195,7 +195,7 @@ where
         Some(service) => format!("{}: {}", service.code().unwrap_or("error"), service.message().unwrap_or("")),
         None => DisplayErrorContext(&err).to_string(),
     };
-    StoreError::Backend { operation, message, retryable }
+    StoreError::Backend { operation, message, retryable, source: Box::new(err) }
 }
 
 fn is_conditional_failure<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> bool {
@@ -592,7 +592,7 @@ impl CheckpointStore for DynamoStore {
         &self,
         seller: &SellerId,
         marketplace: Marketplace,
-        stream: &str,
+        stream: CheckpointStream,
     ) -> Result<Option<SyncCheckpoint>, StoreError> {
         let item = self
             .get_consistent(keys::checkpoint_partition(seller, marketplace), keys::checkpoint_sort_key(stream))
@@ -604,7 +604,7 @@ impl CheckpointStore for DynamoStore {
         &self,
         seller: &SellerId,
         marketplace: Marketplace,
-        stream: &str,
+        stream: CheckpointStream,
         checkpoint: &SyncCheckpoint,
     ) -> Result<(), StoreError> {
         let item = CheckpointItem {
@@ -826,8 +826,8 @@ impl DynamoStore {
         result: Result<Option<ConsumedCapacity>, SdkError<E, R>>,
     ) -> Result<crate::alerts::LedgerWrite, StoreError>
     where
-        E: ProvideErrorMetadata + std::error::Error + 'static,
-        R: std::fmt::Debug,
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+        R: std::fmt::Debug + Send + Sync + 'static,
     {
         match result {
             Ok(consumed) => {

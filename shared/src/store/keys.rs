@@ -103,8 +103,8 @@ pub fn checkpoint_partition(seller: &SellerId, marketplace: Marketplace) -> Stri
     format!("SELLER#{seller}#MP#{marketplace}")
 }
 
-pub fn checkpoint_sort_key(stream: &str) -> String {
-    format!("CHECKPOINT#{stream}")
+pub fn checkpoint_sort_key(stream: super::CheckpointStream) -> String {
+    format!("CHECKPOINT#{}", stream.as_str())
 }
 
 /// Which due-index shard an order lives in: a stable hash of the order id (FNV-1a, written out

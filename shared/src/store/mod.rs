@@ -36,8 +36,15 @@ pub use dynamo::{DynamoStore, StoreConfig};
 
 #[derive(Debug, Error)]
 pub enum StoreError {
+    /// DynamoDB answered with an error or could not be reached; the SDK's error is the source.
     #[error("DynamoDB {operation} failed: {message}")]
-    Backend { operation: &'static str, message: String, retryable: bool },
+    Backend {
+        operation: &'static str,
+        message: String,
+        retryable: bool,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     #[error("stored item {key} could not be read: {message}")]
     Corrupt { key: String, message: String },
     #[error("item {key} could not be written: {message}")]
@@ -48,6 +55,17 @@ impl StoreError {
     /// Whether trying the same call again later may succeed (throttling, timeouts, 5xx).
     pub fn is_retryable(&self) -> bool {
         matches!(self, StoreError::Backend { retryable: true, .. })
+    }
+}
+
+impl crate::lambda::Failure for StoreError {
+    fn error_type(&self) -> &'static str {
+        match self {
+            StoreError::Backend { .. } if self.is_retryable() => "StoreUnavailable",
+            StoreError::Backend { .. } => "StoreFailed",
+            StoreError::Corrupt { .. } => "StoreCorrupt",
+            StoreError::Encode { .. } => "StoreEncode",
+        }
     }
 }
 
@@ -130,19 +148,39 @@ pub struct ResumePoint {
     pub cutoff: DateTime<Utc>,
 }
 
+/// Which poll a checkpoint belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CheckpointStream {
+    /// searchOrders, per seller and marketplace.
+    Orders,
+    /// listFinancialEvents' refunds, per seller and region (kept under the seller's first
+    /// marketplace of the region).
+    Refunds,
+}
+
+impl CheckpointStream {
+    /// The name in the checkpoint's key.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckpointStream::Orders => "orders",
+            CheckpointStream::Refunds => "refunds",
+        }
+    }
+}
+
 #[async_trait]
 pub trait CheckpointStore: Send + Sync {
     async fn get_checkpoint(
         &self,
         seller: &SellerId,
         marketplace: Marketplace,
-        stream: &str,
+        stream: CheckpointStream,
     ) -> Result<Option<SyncCheckpoint>, StoreError>;
     async fn put_checkpoint(
         &self,
         seller: &SellerId,
         marketplace: Marketplace,
-        stream: &str,
+        stream: CheckpointStream,
         checkpoint: &SyncCheckpoint,
     ) -> Result<(), StoreError>;
 }
