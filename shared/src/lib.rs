@@ -7,6 +7,8 @@ pub mod capture;
 pub mod dispatch;
 pub mod domain;
 pub mod events;
+#[cfg(any(test, feature = "fakes"))]
+pub mod fakes;
 pub mod feedback_events;
 pub mod feedback_sync;
 pub mod lambda;

@@ -121,7 +121,12 @@ pub fn all() -> Vec<Sample> {
         seller_id: account.seller_id.clone(),
         sent: 38,
         sent_earlier: 1,
-        skipped: [("excluded_sku".to_string(), 3), ("buyer_opted_out".to_string(), 1)].into_iter().collect(),
+        skipped: [
+            (autopilot_shared::domain::SkipReason::DoNotSolicitSku, 3),
+            (autopilot_shared::domain::SkipReason::BuyerRequestedCancel, 1),
+        ]
+        .into_iter()
+        .collect(),
         expired: 0,
     });
     let entries: Vec<DigestEntry> =
@@ -163,7 +168,7 @@ pub fn all() -> Vec<Sample> {
                 "weekly feedback digest".into(),
                 "review requests sent".into(),
                 "Needs your attention".into(),
-                "skipped, excluded sku: 3".into(),
+                "skipped, do not solicit sku: 3".into(),
                 "Negative feedback per window, last 90 days".into(),
             ],
         },

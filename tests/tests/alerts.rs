@@ -10,7 +10,7 @@ use autopilot_shared::domain::ratings::{Crossing, DailyBuckets, PositiveBaseline
 use autopilot_shared::domain::triage::{Ground, Verdict};
 use autopilot_shared::domain::{
     AlertDelivery, DigestFrequency, DigestSchedule, EmailAddress, FulfillmentChannel, ManualClock, Marketplace,
-    SellerAccount,
+    SellerAccount, SkipReason,
 };
 use autopilot_shared::feedback_events::{
     DeadlineStatus, FeedbackDeadlineApproaching, FeedbackRemoved, NegativeFeedbackReceived, RatingThresholdCrossed,
@@ -251,13 +251,13 @@ async fn a_malformed_event_is_an_error_naming_the_field() {
     assert!(w.sent().await.is_empty());
 }
 
-fn requests(w: &World, run: &str, sent: u32, skipped: &[(&str, u32)]) -> ReviewRequestsProcessed {
+fn requests(w: &World, run: &str, sent: u32, skipped: &[(SkipReason, u32)]) -> ReviewRequestsProcessed {
     ReviewRequestsProcessed {
         event_id: format!("review-requests:{}:{run}", w.seller.seller_id),
         seller_id: w.seller.seller_id.clone(),
         sent,
         sent_earlier: 0,
-        skipped: skipped.iter().map(|(r, n)| (r.to_string(), *n)).collect(),
+        skipped: skipped.iter().copied().collect(),
         expired: 0,
     }
 }
@@ -297,8 +297,14 @@ async fn a_digest_seller_gets_no_instant_mail_and_one_daily_digest_of_the_days_e
     assert_eq!(w.deliver("NegativeFeedbackReceived", &event).await, 0, "digest only: no mail now");
     w.clock.advance(Duration::minutes(5));
     assert_eq!(w.deliver("NegativeFeedbackReceived", &event).await, 0);
-    assert_eq!(w.deliver("ReviewRequestsProcessed", &requests(&w, "run-1", 7, &[("excluded_sku", 2)])).await, 0);
-    assert_eq!(w.deliver("ReviewRequestsProcessed", &requests(&w, "run-2", 4, &[("buyer_opted_out", 1)])).await, 0);
+    assert_eq!(
+        w.deliver("ReviewRequestsProcessed", &requests(&w, "run-1", 7, &[(SkipReason::DoNotSolicitSku, 2)])).await,
+        0
+    );
+    assert_eq!(
+        w.deliver("ReviewRequestsProcessed", &requests(&w, "run-2", 4, &[(SkipReason::BuyerRequestedCancel, 1)])).await,
+        0
+    );
     let removed = FeedbackRemoved {
         event_id: "feedback-removed:y".into(),
         seller_id: w.seller.seller_id.clone(),
@@ -321,7 +327,10 @@ async fn a_digest_seller_gets_no_instant_mail_and_one_daily_digest_of_the_days_e
     let text = decode_part(raw, "text/plain").unwrap();
     let html = decode_part(raw, "text/html").unwrap();
     assert!(text.contains("11 review requests sent, 1 new negative feedback, 1 removed"), "{text}");
-    assert!(text.contains("skipped, excluded sku: 2") && text.contains("skipped, buyer opted out: 1"), "{text}");
+    assert!(
+        text.contains("skipped, do not solicit sku: 2") && text.contains("skipped, buyer requested cancel: 1"),
+        "{text}"
+    );
     assert!(text.contains("Shit seller, never again") && text.contains("Removable"), "{text}");
     assert!(text.contains("Last day the buyer can remove it: 2026-06-04"), "{text}");
     assert!(text.contains("most likely removed by the buyer"), "{text}");
@@ -440,12 +449,13 @@ struct FlakyMailer {
 
 #[async_trait::async_trait]
 impl autopilot_shared::alerts::Mailer for FlakyMailer {
-    async fn send(&self, from: &str, to: &EmailAddress, raw: &[u8]) -> Result<(), String> {
+    async fn send(&self, from: &str, to: &EmailAddress, raw: &[u8]) -> Result<(), autopilot_shared::alerts::MailError> {
         use std::sync::atomic::Ordering;
         if to.as_str() == self.fail_to
             && self.failures_left.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1)).is_ok()
         {
-            return Err("Throttling: Maximum sending rate exceeded".into());
+            let message = "Throttling: Maximum sending rate exceeded".to_string();
+            return Err(autopilot_shared::alerts::MailError::Refused { message });
         }
         self.inner.send(from, to, raw).await
     }

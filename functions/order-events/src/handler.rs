@@ -72,3 +72,37 @@ pub async fn handle_message(recorder: &OrderRecorder, body: Option<&str>) -> Res
     );
     Ok(MessageOutcome::Recorded(outcome))
 }
+
+#[cfg(test)]
+mod tests {
+    use autopilot_shared::fakes::MemoryStore;
+    use autopilot_shared::lambda::Failure;
+    use aws_lambda_events::event::sqs::SqsMessage;
+
+    use super::*;
+
+    fn message(id: &str, body: Option<&str>) -> SqsMessage {
+        let mut message = SqsMessage::default();
+        message.message_id = Some(id.into());
+        message.body = body.map(str::to_string);
+        message
+    }
+
+    #[tokio::test]
+    async fn unreadable_messages_fail_alone_and_name_the_failure() {
+        let store = MemoryStore::new();
+        let recorder = OrderRecorder::new(store.clone(), store);
+        let mut event = SqsEvent::default();
+        event.records = vec![
+            message("no-body", None),
+            message("not-json", Some("{")),
+            message("other", Some(r#"{"NotificationType":"FEE_PROMOTION","Payload":{}}"#)),
+        ];
+        let invocation = lambda::invocation(event, "req", tokio::time::Instant::now());
+        let response = handle(&recorder, invocation).await.unwrap();
+        let failed: Vec<_> = response.batch_item_failures.iter().map(|f| f.item_identifier.as_str()).collect();
+        assert_eq!(failed, vec!["no-body", "not-json"]);
+        let err = handle_message(&recorder, Some("{")).await.unwrap_err();
+        assert_eq!(err.error_type(), "MalformedMessage");
+    }
+}

@@ -294,7 +294,7 @@ pub async fn run(dynamodb_endpoint: &str, aws_endpoint: &str, table: &str, out: 
         let summary = solicit::handle(&deps, poll(&format!("demo-day-{day}"))).await.map_err(failed("dispatch"))?;
         let skipped: u32 = summary.skipped.values().sum();
         if summary.sent + summary.sent_earlier + skipped + summary.expired + summary.failed > 0 {
-            let reasons: Vec<String> = summary.skipped.iter().map(|(r, n)| format!("{n} {r}")).collect();
+            let reasons: Vec<String> = summary.skipped.iter().map(|(r, n)| format!("{n} {}", r.code())).collect();
             let today = clock.now().date_naive();
             let fba_today = sim
                 .simulator

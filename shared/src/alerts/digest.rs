@@ -16,7 +16,7 @@ use super::mail::{
 };
 use super::{AlertEvent, DigestEntry};
 use crate::domain::ratings::WindowRating;
-use crate::domain::{AlertDelivery, Marketplace, SellerAccount};
+use crate::domain::{AlertDelivery, Marketplace, SellerAccount, SkipReason};
 use crate::feedback_events::{
     FeedbackDeadlineApproaching, FeedbackRemoved, NegativeFeedbackReceived, RatingThresholdCrossed,
 };
@@ -79,7 +79,7 @@ impl DigestPeriod {
 pub struct RequestTotals {
     pub sent: u32,
     pub sent_earlier: u32,
-    pub skipped: BTreeMap<String, u32>,
+    pub skipped: BTreeMap<SkipReason, u32>,
     pub expired: u32,
 }
 
@@ -421,8 +421,8 @@ pub fn digest_mail(seller: &SellerAccount, period: &DigestPeriod, digest: &Diges
     if !r.skipped.is_empty() {
         inner.push_str("<ul style=\"margin:4px 0 0 0;padding-left:20px;font-size:14px;\">");
         for (reason, n) in &r.skipped {
-            let _ = writeln!(text, "  - skipped, {}: {n}", humanize(reason));
-            let _ = write!(inner, "<li>skipped, {}: {n}</li>", escape(&humanize(reason)));
+            let _ = writeln!(text, "  - skipped, {}: {n}", humanize(reason.code()));
+            let _ = write!(inner, "<li>skipped, {}: {n}</li>", escape(&humanize(reason.code())));
         }
         inner.push_str("</ul>");
     }
@@ -468,13 +468,13 @@ mod tests {
         })
     }
 
-    fn requests(id: &str, sent: u32, skipped: &[(&str, u32)]) -> AlertEvent {
+    fn requests(id: &str, sent: u32, skipped: &[(SkipReason, u32)]) -> AlertEvent {
         AlertEvent::Requests(crate::dispatch::ReviewRequestsProcessed {
             event_id: id.into(),
             seller_id: seller("s").seller_id,
             sent,
             sent_earlier: 0,
-            skipped: skipped.iter().map(|(r, n)| (r.to_string(), *n)).collect(),
+            skipped: skipped.iter().copied().collect(),
             expired: 0,
         })
     }
@@ -511,8 +511,11 @@ mod tests {
             entry(&negative("late-redelivery", "old"), at(23, 1)),  // ... delivered again after midnight
             entry(&negative("n1", "Never arrived"), at(23, 9)),
             entry(&negative("n1", "Never arrived"), at(23, 9)), // duplicate delivery
-            entry(&requests("r1", 3, &[("excluded_sku", 1)]), at(23, 10)),
-            entry(&requests("r2", 2, &[("excluded_sku", 2), ("marketplace_disabled", 1)]), at(23, 11)),
+            entry(&requests("r1", 3, &[(SkipReason::DoNotSolicitSku, 1)]), at(23, 10)),
+            entry(
+                &requests("r2", 2, &[(SkipReason::DoNotSolicitSku, 2), (SkipReason::MarketplaceDisabled, 1)]),
+                at(23, 11),
+            ),
             DigestEntry {
                 received_at: at(23, 12),
                 event_id: "bad".into(),
@@ -525,7 +528,7 @@ mod tests {
         assert_eq!(digest.negatives.len(), 1);
         assert_eq!(digest.negatives[0].event_id, "n1");
         assert_eq!(digest.requests.sent, 5);
-        assert_eq!(digest.requests.skipped.get("excluded_sku"), Some(&3));
+        assert_eq!(digest.requests.skipped.get(&SkipReason::DoNotSolicitSku), Some(&3));
         assert_eq!(digest.requests.skipped_total(), 4);
         assert_eq!(digest.unreadable, 1, "the bad entry is left out, the rest goes on");
         assert!(!digest.is_empty());
@@ -541,7 +544,7 @@ mod tests {
         };
         let entries = vec![
             entry(&negative("n1", "Box <b>crushed</b>"), at(17, 9)),
-            entry(&requests("r1", 12, &[("excluded_sku", 2)]), at(18, 10)),
+            entry(&requests("r1", 12, &[(SkipReason::DoNotSolicitSku, 2)]), at(18, 10)),
         ];
         let digest = Digest::collect(&period, &entries, vec![history]);
         let mut account = seller("Demo Outdoor");
@@ -554,7 +557,7 @@ mod tests {
             mail.subject
         );
         assert!(mail.text.contains("12 review requests sent, 1 new negative feedback, 0 removed"), "{}", mail.text);
-        assert!(mail.text.contains("skipped, excluded sku: 2"));
+        assert!(mail.text.contains("skipped, do not solicit sku: 2"));
         assert!(mail.html.contains("Box &lt;b&gt;crushed&lt;/b&gt;"), "buyer text escaped");
         assert!(!mail.html.contains("also got a mail"), "digest-only sellers got no instant mails");
         // the trend: negatives (positives unknown), 30-day window from 0 to 4

@@ -41,8 +41,12 @@ pub enum AlertError {
     BadEvent { detail_type: String, message: String },
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("sending to {recipient} failed: {message}")]
-    Send { recipient: String, message: String },
+    #[error("sending to {recipient} failed: {source}")]
+    Send {
+        recipient: String,
+        #[source]
+        source: MailError,
+    },
     /// Another invocation holds the claim to send this (a concurrent duplicate delivery):
     /// failing makes the event come back after the claim's lease.
     #[error("{event_id} to {recipient} is being sent by another invocation; retried later")]
@@ -160,10 +164,25 @@ impl AlertEvent {
     }
 }
 
+/// Why a mail was not sent.
+#[derive(Debug, Error)]
+pub enum MailError {
+    /// The mail service took the request and refused the message.
+    #[error("refused: {message}")]
+    Refused { message: String },
+    /// The mail service could not be asked (or answered with an error); its error is the source.
+    #[error("SES SendEmail failed: {message}")]
+    Service {
+        message: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+}
+
 /// Sends one raw MIME message.
 #[async_trait]
 pub trait Mailer: Send + Sync {
-    async fn send(&self, from: &str, to: &EmailAddress, raw: &[u8]) -> Result<(), String>;
+    async fn send(&self, from: &str, to: &EmailAddress, raw: &[u8]) -> Result<(), MailError>;
 }
 
 /// SES v2 SendEmail with raw content.
@@ -186,8 +205,11 @@ pub const SEND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15)
 
 #[async_trait]
 impl Mailer for SesMailer {
-    async fn send(&self, from: &str, to: &EmailAddress, raw: &[u8]) -> Result<(), String> {
-        let raw = RawMessage::builder().data(Blob::new(raw.to_vec())).build().map_err(|err| err.to_string())?;
+    async fn send(&self, from: &str, to: &EmailAddress, raw: &[u8]) -> Result<(), MailError> {
+        let raw = RawMessage::builder()
+            .data(Blob::new(raw.to_vec()))
+            .build()
+            .map_err(|err| MailError::Service { message: err.to_string(), source: Box::new(err) })?;
         self.client
             .send_email()
             .from_email_address(from)
@@ -196,7 +218,7 @@ impl Mailer for SesMailer {
             .send()
             .await
             .map(|_| ())
-            .map_err(|err| DisplayErrorContext(&err).to_string())
+            .map_err(|err| MailError::Service { message: DisplayErrorContext(&err).to_string(), source: Box::new(err) })
     }
 }
 
@@ -386,10 +408,10 @@ impl Alerts {
                     }
                     outcome.sent.push(SentMail { recipient: recipient.clone(), mail: mail.clone(), raw });
                 }
-                Err(message) => {
+                Err(source) => {
                     // A holder that lost its claim leaves the entry to the one that has it.
                     self.ledger.release_alert(&seller.seller_id, event_id, recipient, &token).await?;
-                    failure = Some(AlertError::Send { recipient: recipient.to_string(), message });
+                    failure = Some(AlertError::Send { recipient: recipient.to_string(), source });
                 }
             }
         }
@@ -469,3 +491,6 @@ impl Alerts {
 fn sanitize(text: &str) -> String {
     text.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c } else { '-' }).collect()
 }
+
+#[cfg(test)]
+mod tests;

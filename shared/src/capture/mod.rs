@@ -167,3 +167,6 @@ impl OrderRecorder {
         Err(CaptureError::Contended { order: order.to_string() })
     }
 }
+
+#[cfg(test)]
+mod tests;

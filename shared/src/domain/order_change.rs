@@ -148,11 +148,9 @@ fn merge_accumulating(current: &Order, change: &OrderChange, policy: &ReviewRequ
     merged.shipped_at = earliest(current.shipped_at, change.status.is_shipped().then_some(change.changed_at));
     if change.buyer_cancel_requested && !current.buyer_cancel_requested {
         merged.buyer_cancel_requested = true;
-        if !merged.review_request.is_final() {
-            merged.review_request = merged
-                .review_request
-                .skip(SkipReason::BuyerRequestedCancel, change.changed_at)
-                .unwrap_or_else(|_| merged.review_request.clone());
+        // `skip` refuses only a final request (sent, skipped or expired), which stays as it is.
+        if let Ok(skipped) = merged.review_request.skip(SkipReason::BuyerRequestedCancel, change.changed_at) {
+            merged.review_request = skipped;
         }
     }
     if merged.shipped_at != current.shipped_at

@@ -71,7 +71,7 @@ pub enum WindowPosition {
 
 /// Why an order will not be (or was not) asked for a review. Stored and reported, so the
 /// spelling of each code is part of the data format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SkipReason {
     /// The order was canceled or is unfulfillable.

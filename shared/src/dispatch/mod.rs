@@ -84,7 +84,7 @@ pub struct ReviewRequestsProcessed {
     pub sent: u32,
     pub sent_earlier: u32,
     #[serde(default)]
-    pub skipped: BTreeMap<String, u32>,
+    pub skipped: BTreeMap<SkipReason, u32>,
     pub expired: u32,
 }
 
@@ -110,7 +110,7 @@ pub struct DispatchSummary {
     pub sellers: u32,
     pub sent: u32,
     pub sent_earlier: u32,
-    pub skipped: BTreeMap<String, u32>,
+    pub skipped: BTreeMap<SkipReason, u32>,
     pub expired: u32,
     /// Due orders Amazon did not offer the request for yet (asked again later).
     pub not_offered: u32,
@@ -131,7 +131,7 @@ impl DispatchSummary {
         match outcome {
             Outcome::Sent => self.sent += 1,
             Outcome::SentEarlier => self.sent_earlier += 1,
-            Outcome::Skipped(reason) => *self.skipped.entry(reason.code().to_string()).or_default() += 1,
+            Outcome::Skipped(reason) => *self.skipped.entry(reason).or_default() += 1,
             Outcome::Expired(_) => self.expired += 1,
             Outcome::NotOffered => self.not_offered += 1,
             Outcome::Rescheduled => self.rescheduled += 1,
@@ -301,15 +301,7 @@ impl Dispatcher {
         let claimed = order.review_request.clone();
         let now = self.clock.now();
         let order_id = order.order_id.clone();
-        let transition = |next: Result<ReviewRequest, TransitionError>, outcome: Outcome| match next {
-            Ok(next) => (next, outcome),
-            Err(err) => {
-                // A claimed request can always be released, sent, skipped or expired by its
-                // holder; this is a bug, kept visible and the order left as it was.
-                tracing::error!(order = %order_id, error = %err, "review request transition refused");
-                (claimed.clone(), Outcome::Failed)
-            }
-        };
+        let transition = |next, outcome| settle(&order_id, &claimed, next, outcome);
         let api = match self.api.seller_calls(seller, order.marketplace.region()).await {
             Ok(api) => api,
             Err(err) => {
@@ -339,7 +331,7 @@ impl Dispatcher {
                             *needs_delivery_dates = false;
                         }
                     }
-                    Err(err) => return self.after_failure(id, &claimed, err, now, true),
+                    Err(err) => return self.after_failure(id, &order.order_id, &claimed, err, true),
                 },
                 Decision::AskAmazon { next_question } => {
                     return self
@@ -367,18 +359,17 @@ impl Dispatcher {
         let now = self.clock.now();
         let offered = match api.can_request_review(&order.order_id, order.marketplace, deadline).await {
             Ok(offered) => offered,
-            Err(err) => return self.after_failure(id, claimed, err, now, false),
+            Err(err) => return self.after_failure(id, &order.order_id, claimed, err, false),
         };
         summary.questions_asked += 1;
         order.solicitation_checks = order.solicitation_checks.saturating_add(1);
-        let ask_again =
-            || (claimed.release(id, next_question, false).unwrap_or_else(|_| claimed.clone()), Outcome::NotOffered);
+        let order_id = order.order_id.clone();
+        let settle = |next, outcome| settle(&order_id, claimed, next, outcome);
+        let ask_again = || settle(claimed.release(id, next_question, false), Outcome::NotOffered);
         if !offered && !took_over {
             return ask_again();
         }
-        let sent = |earlier: bool, outcome: Outcome| {
-            (claimed.mark_sent(id, now, earlier).unwrap_or_else(|_| claimed.clone()), outcome)
-        };
+        let sent = |earlier: bool, outcome: Outcome| settle(claimed.mark_sent(id, now, earlier), outcome);
         match api.request_review(&order.order_id, order.marketplace, deadline).await {
             Ok(()) => sent(false, Outcome::Sent),
             Err(err) => match err.forbidden_kind() {
@@ -386,14 +377,13 @@ impl Dispatcher {
                 // Amazon's window is not open (any more, or yet): its answer wins over our
                 // estimate; asked again until the cutoff.
                 Some(ForbiddenKind::OutsideWindow) => ask_again(),
-                Some(ForbiddenKind::NotEligible) if offered => (
-                    claimed.skip(SkipReason::NotEligible, now).unwrap_or_else(|_| claimed.clone()),
-                    Outcome::Skipped(SkipReason::NotEligible),
-                ),
+                Some(ForbiddenKind::NotEligible) if offered => {
+                    settle(claimed.skip(SkipReason::NotEligible, now), Outcome::Skipped(SkipReason::NotEligible))
+                }
                 // Sent only to settle an abandoned claim, and the answer is not "already
                 // requested": nothing was sent before; wait for Amazon to offer it.
                 Some(_) if !offered => ask_again(),
-                _ => self.after_failure(id, claimed, err, now, false),
+                _ => self.after_failure(id, &order_id, claimed, err, false),
             },
         }
     }
@@ -403,17 +393,20 @@ impl Dispatcher {
     fn after_failure(
         &self,
         id: &str,
+        order_id: &OrderId,
         claimed: &ReviewRequest,
         err: SpApiError,
-        now: DateTime<Utc>,
         needs_dates: bool,
     ) -> (ReviewRequest, Outcome) {
+        let now = self.clock.now();
         let (due_at, outcome) = match &err {
             SpApiError::DeadlineExceeded { .. } => (now, Outcome::Rescheduled),
             SpApiError::NotFound { .. } => {
                 tracing::warn!(error = %err, "Amazon does not know the order");
-                return (
-                    claimed.skip(SkipReason::NotEligible, now).unwrap_or_else(|_| claimed.clone()),
+                return settle(
+                    order_id,
+                    claimed,
+                    claimed.skip(SkipReason::NotEligible, now),
                     Outcome::Skipped(SkipReason::NotEligible),
                 );
             }
@@ -423,6 +416,27 @@ impl Dispatcher {
         if outcome == Outcome::Failed {
             tracing::error!(error = %err, "review request failed; the order stays pending");
         }
-        (claimed.release(id, due_at, needs_dates).unwrap_or_else(|_| claimed.clone()), outcome)
+        settle(order_id, claimed, claimed.release(id, due_at, needs_dates), outcome)
     }
 }
+
+/// The state a transition leads to, with its outcome. A claimed request can always be
+/// released, sent, skipped or expired by its holder, so a refusal is a bug: it is logged as an
+/// error and the order keeps its claim (due again when the lease runs out) as `Failed`.
+fn settle(
+    order_id: &OrderId,
+    claimed: &ReviewRequest,
+    next: Result<ReviewRequest, TransitionError>,
+    outcome: Outcome,
+) -> (ReviewRequest, Outcome) {
+    match next {
+        Ok(next) => (next, outcome),
+        Err(err) => {
+            tracing::error!(order = %order_id, error = %err, ?outcome, "review request transition refused");
+            (claimed.clone(), Outcome::Failed)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

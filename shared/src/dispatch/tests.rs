@@ -1,0 +1,221 @@
+//! The dispatcher's claims and outcomes against in-memory ports: every at-most-once branch, in
+//! milliseconds. The same rules run against DynamoDB Local and the simulator in
+//! `tests/tests/dispatch.rs` and `tests/tests/fba_scenario.rs`.
+
+use std::sync::Arc;
+
+use chrono::Duration;
+use tokio::time::Instant;
+
+use super::*;
+use crate::domain::{ManualClock, OrderId};
+use crate::fakes::fixtures::{at, order_id, seller, shipped_order};
+use crate::fakes::{FakeAmazon, FakeSpApi, MemoryBus, MemoryStore, SolicitationState};
+use crate::lambda::Failure;
+
+struct World {
+    store: Arc<MemoryStore>,
+    amazon: Arc<FakeAmazon>,
+    bus: Arc<MemoryBus>,
+    clock: Arc<ManualClock>,
+    dispatcher: Dispatcher,
+}
+
+impl World {
+    /// One seller, one MFN order shipped 2 March and due 12 March; the clock just past that.
+    async fn new() -> Self {
+        let store = MemoryStore::new();
+        let amazon = FakeAmazon::new();
+        let bus = MemoryBus::new();
+        let clock = Arc::new(ManualClock::new(at("2026-03-12T01:00:00Z")));
+        store.put_seller(&seller()).await.unwrap();
+        store.insert_order(shipped_order(1, at("2026-03-02T00:00:00Z"), at("2026-03-12T00:00:00Z")));
+        let dispatcher = Dispatcher {
+            orders: store.clone(),
+            due: store.clone(),
+            sellers: store.clone(),
+            events: bus.clone(),
+            api: Arc::new(FakeSpApi(amazon.clone())),
+            clock: clock.clone(),
+            settings: DispatchSettings::default(),
+        };
+        Self { store, amazon, bus, clock, dispatcher }
+    }
+
+    fn offered(&self, order: &OrderId, offered: bool) {
+        let state = self.amazon.solicitation_state(order);
+        self.amazon.solicitation(order, SolicitationState { offered, ..state });
+    }
+
+    async fn run(&self, id: &str) -> DispatchSummary {
+        self.dispatcher.run(id, Instant::now() + std::time::Duration::from_secs(30)).await.unwrap()
+    }
+
+    fn state(&self, order: &OrderId) -> ReviewRequest {
+        self.store.order(&seller().seller_id, order).unwrap().value.review_request
+    }
+
+    /// The order as a dispatcher `holder` left it: claimed, its lease running out at `until`.
+    fn claimed_by(&self, holder: &str, until: DateTime<Utc>) {
+        let mut order = self.store.order(&seller().seller_id, &order_id(1)).unwrap().value;
+        order.review_request = ReviewRequest::Claimed {
+            claimed_by: holder.into(),
+            lease_until: until,
+            due_at: at("2026-03-12T00:00:00Z"),
+            needs_delivery_dates: false,
+        };
+        self.store.insert_order(order);
+    }
+}
+
+#[tokio::test]
+async fn an_offered_request_is_sent_once_and_recorded_as_sent() {
+    let w = World::new().await;
+    w.offered(&order_id(1), true);
+    let first = w.run("run-1").await;
+    assert_eq!((first.sent, first.questions_asked), (1, 1));
+    assert!(matches!(w.state(&order_id(1)), ReviewRequest::Sent { sent_earlier: false, .. }));
+    w.clock.advance(Duration::days(1));
+    let second = w.run("run-2").await;
+    assert_eq!(second.sent + second.not_claimed + second.sent_earlier, 0, "{second:?}");
+    assert_eq!((w.amazon.posts(), w.amazon.accepted()), (1, 1));
+}
+
+#[tokio::test]
+async fn not_offered_is_asked_again_a_day_later_and_never_posted() {
+    let w = World::new().await;
+    let first = w.run("run-1").await;
+    assert_eq!((first.not_offered, first.sent), (1, 0));
+    assert_eq!(w.amazon.posts(), 0, "nothing is sent that Amazon does not offer");
+    let ReviewRequest::Pending { due_at, .. } = w.state(&order_id(1)) else { panic!("pending again") };
+    assert_eq!(due_at, w.clock.now() + Duration::hours(24));
+    w.clock.advance(Duration::hours(1));
+    assert_eq!(w.run("run-2").await.questions_asked, 0, "not asked again before its time");
+    w.clock.advance(Duration::hours(23));
+    w.offered(&order_id(1), true);
+    assert_eq!(w.run("run-3").await.sent, 1);
+    assert_eq!((w.amazon.questions(), w.amazon.posts()), (2, 1));
+}
+
+#[tokio::test]
+async fn a_claim_lost_to_another_writer_does_nothing() {
+    let w = World::new().await;
+    w.offered(&order_id(1), true);
+    w.store.interfere(&order_id(1), 0, 1);
+    let summary = w.run("run-1").await;
+    assert_eq!((summary.not_claimed, summary.sent), (1, 0));
+    assert_eq!((w.amazon.questions(), w.amazon.posts()), (0, 0), "no call without the claim");
+}
+
+#[tokio::test]
+async fn a_live_claim_of_another_dispatcher_is_left_alone() {
+    let w = World::new().await;
+    w.offered(&order_id(1), true);
+    w.claimed_by("other", w.clock.now() + Duration::minutes(5));
+    w.clock.advance(Duration::minutes(6));
+    w.claimed_by("other", w.clock.now() + Duration::minutes(5));
+    let summary = w.dispatcher.run("run-1", Instant::now() + std::time::Duration::from_secs(30)).await.unwrap();
+    assert_eq!(summary.sent + summary.not_claimed, 0, "not due while its lease runs: {summary:?}");
+    assert_eq!(w.amazon.posts(), 0);
+}
+
+#[tokio::test]
+async fn the_successor_of_a_dead_holder_that_had_sent_records_it_as_sent_earlier() {
+    let w = World::new().await;
+    // The dead holder's request went through before it died; Amazon offers nothing now.
+    w.amazon.solicitation(&order_id(1), SolicitationState { offered: true, requested: true, refuse_next: None });
+    w.claimed_by("dead", w.clock.now() - Duration::minutes(1));
+    let summary = w.run("successor").await;
+    assert_eq!((summary.sent_earlier, summary.sent), (1, 0));
+    assert!(matches!(w.state(&order_id(1)), ReviewRequest::Sent { sent_earlier: true, .. }));
+    assert_eq!((w.amazon.posts(), w.amazon.accepted()), (1, 0), "one POST to read Amazon's verdict");
+}
+
+#[tokio::test]
+async fn the_successor_of_a_dead_holder_that_had_not_sent_waits_for_amazon() {
+    let w = World::new().await;
+    w.claimed_by("dead", w.clock.now() - Duration::minutes(1));
+    let summary = w.run("successor").await;
+    assert_eq!((summary.not_offered, summary.sent, summary.sent_earlier), (1, 0, 0));
+    assert!(matches!(w.state(&order_id(1)), ReviewRequest::Pending { .. }));
+    assert_eq!(w.amazon.accepted(), 0);
+}
+
+#[tokio::test]
+async fn losing_the_claim_after_sending_never_sends_a_second_request() {
+    let w = World::new().await;
+    w.offered(&order_id(1), true);
+    // The claim is written; the outcome's write then finds another writer first.
+    w.store.interfere(&order_id(1), 1, 1);
+    let first = w.run("run-1").await;
+    assert_eq!(first.sent, 1);
+    assert!(matches!(w.state(&order_id(1)), ReviewRequest::Claimed { .. }), "the outcome was not recorded");
+    // Once the lease has run out, another dispatcher takes over and meets "already requested".
+    w.clock.advance(DispatchSettings::default().lease + Duration::minutes(1));
+    let second = w.run("run-2").await;
+    assert_eq!((second.sent, second.sent_earlier), (0, 1));
+    assert_eq!(w.amazon.accepted(), 1, "one request reached the buyer");
+    assert!(matches!(w.state(&order_id(1)), ReviewRequest::Sent { sent_earlier: true, .. }));
+}
+
+#[tokio::test]
+async fn amazons_refusals_each_end_as_they_should() {
+    // Outside the window (Amazon's answer wins over our estimate): asked again.
+    let w = World::new().await;
+    let refuse = |kind| SolicitationState { offered: true, requested: false, refuse_next: Some(kind) };
+    w.amazon.solicitation(&order_id(1), refuse(ForbiddenKind::OutsideWindow));
+    assert_eq!(w.run("a").await.not_offered, 1);
+    assert!(matches!(w.state(&order_id(1)), ReviewRequest::Pending { .. }));
+    // Offered, then "not eligible": skipped for good.
+    let w = World::new().await;
+    w.amazon.solicitation(&order_id(1), refuse(ForbiddenKind::NotEligible));
+    let summary = w.run("b").await;
+    assert_eq!(summary.skipped.get(&SkipReason::NotEligible), Some(&1), "{summary:?}");
+    assert!(matches!(w.state(&order_id(1)), ReviewRequest::Skipped { reason: SkipReason::NotEligible, .. }));
+    // Access denied (a revoked authorisation): failed, tried again after an hour, not at once.
+    let w = World::new().await;
+    w.amazon.solicitation(&order_id(1), refuse(ForbiddenKind::AccessDenied));
+    assert_eq!(w.run("c").await.failed, 1);
+    let ReviewRequest::Pending { due_at, .. } = w.state(&order_id(1)) else { panic!("pending again") };
+    assert_eq!(due_at, w.clock.now() + DispatchSettings::default().retry_after_failure);
+}
+
+#[tokio::test]
+async fn a_throttled_amazon_leaves_the_order_due_for_the_next_run() {
+    let w = World::new().await;
+    w.offered(&order_id(1), true);
+    w.amazon.outage(1);
+    let first = w.run("run-1").await;
+    assert_eq!((first.failed, first.sent), (1, 0));
+    let ReviewRequest::Pending { due_at, .. } = w.state(&order_id(1)) else { panic!("pending again") };
+    assert_eq!(due_at, w.clock.now(), "due at once");
+    assert_eq!(w.run("run-2").await.sent, 1);
+    assert_eq!(w.amazon.accepted(), 1);
+}
+
+#[tokio::test]
+async fn a_run_past_its_deadline_leaves_the_rest_for_the_next() {
+    let w = World::new().await;
+    w.offered(&order_id(1), true);
+    let summary = w.dispatcher.run("late", Instant::now()).await.unwrap();
+    assert_eq!((summary.left_for_next_run, summary.sent), (1, 0));
+    assert!(matches!(w.state(&order_id(1)), ReviewRequest::Pending { .. }));
+}
+
+#[tokio::test]
+async fn the_run_and_each_sellers_part_are_published() {
+    let w = World::new().await;
+    w.offered(&order_id(1), true);
+    w.run("run-1").await;
+    let names: Vec<String> = w.bus.events().iter().map(|e| e.detail_type.clone()).collect();
+    assert_eq!(names, vec![REVIEW_REQUESTS_PROCESSED.to_string(), REVIEW_REQUEST_RUN_COMPLETED.to_string()]);
+}
+
+#[tokio::test]
+async fn a_store_outage_fails_the_run_with_a_named_error() {
+    let w = World::new().await;
+    w.store.set_unavailable(true);
+    let err = w.dispatcher.run("down", Instant::now() + std::time::Duration::from_secs(5)).await.unwrap_err();
+    assert_eq!(err.error_type(), "StoreUnavailable");
+    assert_eq!(w.amazon.questions(), 0);
+}
