@@ -9,7 +9,6 @@ pub mod domain;
 pub mod events;
 #[cfg(any(test, feature = "fakes"))]
 pub mod fakes;
-pub mod feedback_events;
 pub mod feedback_sync;
 pub mod lambda;
 pub mod notifications;

@@ -6,12 +6,12 @@ use chrono::{Duration, NaiveDate};
 use autopilot_shared::alerts::digest::{Digest, DigestPeriod, RatingHistory, digest_mail};
 use autopilot_shared::alerts::mail::{Mail, deadline_mail, negative_feedback_mail, removed_mail, threshold_mail};
 use autopilot_shared::alerts::{AlertEvent, DigestEntry};
-use autopilot_shared::dispatch::ReviewRequestsProcessed;
 use autopilot_shared::domain::feedback::{DeadlineKind, StarClass};
 use autopilot_shared::domain::ratings::{Crossing, DailyBuckets, PositiveBaseline, ratings};
 use autopilot_shared::domain::triage::{Ground, Verdict};
 use autopilot_shared::domain::{FulfillmentChannel, Marketplace, OrderId, SellerAccount};
-use autopilot_shared::feedback_events::{
+use autopilot_shared::events::ReviewRequestsProcessed;
+use autopilot_shared::events::{
     DeadlineStatus, FeedbackDeadlineApproaching, FeedbackRef, FeedbackRemoved, NegativeFeedbackReceived,
     RatingThresholdCrossed,
 };

@@ -4,7 +4,6 @@ use std::sync::Arc;
 
 use autopilot_shared::alerts::mime::{decode_image, decode_part};
 use autopilot_shared::alerts::{AlertLedger, Alerts, Claim, ClaimToken, LedgerWrite, SesMailer};
-use autopilot_shared::dispatch::ReviewRequestsProcessed;
 use autopilot_shared::domain::feedback::DeadlineKind;
 use autopilot_shared::domain::ratings::{Crossing, DailyBuckets, PositiveBaseline, StarCounts, ratings};
 use autopilot_shared::domain::triage::{Ground, Verdict};
@@ -12,7 +11,8 @@ use autopilot_shared::domain::{
     AlertDelivery, DigestFrequency, DigestSchedule, EmailAddress, FulfillmentChannel, ManualClock, Marketplace,
     SellerAccount, SkipReason,
 };
-use autopilot_shared::feedback_events::{
+use autopilot_shared::events::ReviewRequestsProcessed;
+use autopilot_shared::events::{
     DeadlineStatus, FeedbackDeadlineApproaching, FeedbackRemoved, NegativeFeedbackReceived, RatingThresholdCrossed,
 };
 use autopilot_shared::store::{DynamoStore, RatingSnapshot, RatingStore, SellerDirectory};

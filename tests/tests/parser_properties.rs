@@ -6,7 +6,7 @@
 use autopilot_shared::alerts::{mail, mime};
 use autopilot_shared::domain::triage::triage;
 use autopilot_shared::domain::{FulfillmentChannel, Marketplace};
-use autopilot_shared::feedback_events::NegativeFeedbackReceived;
+use autopilot_shared::events::NegativeFeedbackReceived;
 use autopilot_shared::notifications::{parse_notification, unwrap_sqs_envelope};
 use autopilot_shared::reports::{encoding, feedback};
 use autopilot_tests::mail_samples::{feedback as feedback_ref, seller_account};

@@ -3,7 +3,7 @@
 #![no_main]
 use autopilot_shared::alerts::{mail, mime};
 use autopilot_shared::domain::{EmailAddress, Marketplace, ReviewRequestPolicy, SellerAccount, SellerId};
-use autopilot_shared::feedback_events::NegativeFeedbackReceived;
+use autopilot_shared::events::NegativeFeedbackReceived;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -17,9 +17,7 @@ use super::mail::{
 use super::{AlertEvent, DigestEntry};
 use crate::domain::ratings::WindowRating;
 use crate::domain::{AlertDelivery, Marketplace, SellerAccount, SkipReason};
-use crate::feedback_events::{
-    FeedbackDeadlineApproaching, FeedbackRemoved, NegativeFeedbackReceived, RatingThresholdCrossed,
-};
+use crate::events::{FeedbackDeadlineApproaching, FeedbackRemoved, NegativeFeedbackReceived, RatingThresholdCrossed};
 use crate::store::RatingSnapshot;
 
 /// Days of rating history the trend chart shows.
@@ -469,7 +467,7 @@ mod tests {
     }
 
     fn requests(id: &str, sent: u32, skipped: &[(SkipReason, u32)]) -> AlertEvent {
-        AlertEvent::Requests(crate::dispatch::ReviewRequestsProcessed {
+        AlertEvent::Requests(crate::events::ReviewRequestsProcessed {
             event_id: id.into(),
             seller_id: seller("s").seller_id,
             sent,
@@ -590,7 +588,7 @@ mod tests {
     #[test]
     fn days_left_count_from_the_digest_day() {
         use crate::domain::feedback::DeadlineKind;
-        use crate::feedback_events::DeadlineStatus;
+        use crate::events::DeadlineStatus;
         let period = DigestPeriod::ending(day(23), 7);
         let mut event = negative("n", "late");
         if let AlertEvent::Negative(e) = &mut event {

@@ -8,7 +8,7 @@ use crate::domain::feedback::DeadlineKind;
 use crate::domain::ratings::{Crossing, Ratings};
 use crate::domain::triage::{Ground, Verdict};
 use crate::domain::{Marketplace, SellerAccount};
-use crate::feedback_events::{
+use crate::events::{
     DeadlineStatus, FeedbackDeadlineApproaching, FeedbackRef, FeedbackRemoved, NegativeFeedbackReceived,
     RatingThresholdCrossed,
 };

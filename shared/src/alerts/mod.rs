@@ -21,15 +21,12 @@ use aws_sdk_sesv2::primitives::Blob;
 use aws_sdk_sesv2::types::{EmailContent, RawMessage};
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
-use serde::Serialize;
-use serde::de::DeserializeOwned;
 use thiserror::Error;
 
-use crate::dispatch::{REVIEW_REQUESTS_PROCESSED, ReviewRequestsProcessed};
 use crate::domain::{AlertDelivery, Clock, DigestFrequency, EmailAddress, SellerAccount, SellerId};
-use crate::feedback_events::{
-    FEEDBACK_DEADLINE_APPROACHING, FEEDBACK_REMOVED, FeedbackDeadlineApproaching, FeedbackRemoved,
-    NEGATIVE_FEEDBACK_RECEIVED, NegativeFeedbackReceived, RATING_THRESHOLD_CROSSED, RatingThresholdCrossed,
+use crate::events::{
+    BusEvent, FeedbackDeadlineApproaching, FeedbackRemoved, NegativeFeedbackReceived, RatingThresholdCrossed,
+    ReviewRequestsProcessed,
 };
 use crate::store::{RatingStore, SellerDirectory, StoreError};
 use digest::{Digest, DigestPeriod, RatingHistory};
@@ -81,9 +78,23 @@ pub enum AlertEvent {
     Requests(ReviewRequestsProcessed),
 }
 
-fn detail<T: DeserializeOwned>(detail_type: &str, detail: serde_json::Value) -> Result<T, AlertError> {
-    serde_path_to_error::deserialize(detail).map_err(|err| AlertError::BadEvent {
-        detail_type: detail_type.to_string(),
+/// `$body` with `$e` bound to the event inside, whichever variant it is.
+macro_rules! each_variant {
+    ($event:expr, $e:ident => $body:expr) => {
+        match $event {
+            AlertEvent::Negative($e) => $body,
+            AlertEvent::Deadline($e) => $body,
+            AlertEvent::Removed($e) => $body,
+            AlertEvent::Threshold($e) => $body,
+            AlertEvent::Requests($e) => $body,
+        }
+    };
+}
+
+/// The detail of a `detail_type` event, or an error naming the field at fault.
+fn detail<T: BusEvent>(value: serde_json::Value) -> Result<T, AlertError> {
+    serde_path_to_error::deserialize(value).map_err(|err| AlertError::BadEvent {
+        detail_type: T::DETAIL_TYPE.to_string(),
         message: format!("{}: {}", err.path(), err.inner()),
     })
 }
@@ -92,64 +103,35 @@ impl AlertEvent {
     /// `Ok(None)`: a detail-type no mail is made for (e.g. the solicit run summary).
     pub fn parse(detail_type: &str, value: serde_json::Value) -> Result<Option<Self>, AlertError> {
         Ok(Some(match detail_type {
-            NEGATIVE_FEEDBACK_RECEIVED => AlertEvent::Negative(detail(detail_type, value)?),
-            FEEDBACK_DEADLINE_APPROACHING => AlertEvent::Deadline(detail(detail_type, value)?),
-            FEEDBACK_REMOVED => AlertEvent::Removed(detail(detail_type, value)?),
-            RATING_THRESHOLD_CROSSED => AlertEvent::Threshold(detail(detail_type, value)?),
-            REVIEW_REQUESTS_PROCESSED => AlertEvent::Requests(detail(detail_type, value)?),
+            NegativeFeedbackReceived::DETAIL_TYPE => AlertEvent::Negative(detail(value)?),
+            FeedbackDeadlineApproaching::DETAIL_TYPE => AlertEvent::Deadline(detail(value)?),
+            FeedbackRemoved::DETAIL_TYPE => AlertEvent::Removed(detail(value)?),
+            RatingThresholdCrossed::DETAIL_TYPE => AlertEvent::Threshold(detail(value)?),
+            ReviewRequestsProcessed::DETAIL_TYPE => AlertEvent::Requests(detail(value)?),
             _ => return Ok(None),
         }))
     }
 
-    pub fn event_id(&self) -> &str {
-        match self {
-            AlertEvent::Negative(e) => &e.event_id,
-            AlertEvent::Deadline(e) => &e.event_id,
-            AlertEvent::Removed(e) => &e.event_id,
-            AlertEvent::Threshold(e) => &e.event_id,
-            AlertEvent::Requests(e) => &e.event_id,
-        }
+    pub fn event_id(&self) -> String {
+        each_variant!(self, e => e.event_id())
     }
 
     pub fn detail_type(&self) -> &'static str {
-        match self {
-            AlertEvent::Negative(_) => NEGATIVE_FEEDBACK_RECEIVED,
-            AlertEvent::Deadline(_) => FEEDBACK_DEADLINE_APPROACHING,
-            AlertEvent::Removed(_) => FEEDBACK_REMOVED,
-            AlertEvent::Threshold(_) => RATING_THRESHOLD_CROSSED,
-            AlertEvent::Requests(_) => REVIEW_REQUESTS_PROCESSED,
+        fn of<E: BusEvent>(_: &E) -> &'static str {
+            E::DETAIL_TYPE
         }
+        each_variant!(self, e => of(e))
     }
 
     /// The event as the digest log keeps it.
     pub fn to_entry(&self, received_at: DateTime<Utc>) -> Result<DigestEntry, AlertError> {
-        fn value(event: &impl Serialize) -> Result<serde_json::Value, serde_json::Error> {
-            serde_json::to_value(event)
-        }
-        let detail = match self {
-            AlertEvent::Negative(e) => value(e),
-            AlertEvent::Deadline(e) => value(e),
-            AlertEvent::Removed(e) => value(e),
-            AlertEvent::Threshold(e) => value(e),
-            AlertEvent::Requests(e) => value(e),
-        }
-        .map_err(|err| AlertError::Encode { event_id: self.event_id().to_string(), message: err.to_string() })?;
-        Ok(DigestEntry {
-            received_at,
-            event_id: self.event_id().to_string(),
-            detail_type: self.detail_type().to_string(),
-            detail,
-        })
+        let detail = each_variant!(self, e => serde_json::to_value(e))
+            .map_err(|err| AlertError::Encode { event_id: self.event_id(), message: err.to_string() })?;
+        Ok(DigestEntry { received_at, event_id: self.event_id(), detail_type: self.detail_type().to_string(), detail })
     }
 
     pub fn seller_id(&self) -> &SellerId {
-        match self {
-            AlertEvent::Negative(e) => &e.seller_id,
-            AlertEvent::Deadline(e) => &e.seller_id,
-            AlertEvent::Removed(e) => &e.seller_id,
-            AlertEvent::Threshold(e) => &e.seller_id,
-            AlertEvent::Requests(e) => &e.seller_id,
-        }
+        each_variant!(self, e => &e.seller_id)
     }
 
     /// The mail sent for this event as it happens; `None` for events only the digest shows.
@@ -358,7 +340,7 @@ impl Alerts {
     /// their alerts as they happen.
     pub async fn handle(&self, event: &AlertEvent) -> Result<AlertOutcome, AlertError> {
         let Some(seller) = self.sellers.get_seller(event.seller_id()).await? else {
-            tracing::warn!(seller = %event.seller_id(), event_id = event.event_id(), "event of an unknown seller; no mail");
+            tracing::warn!(seller = %event.seller_id(), event_id = %event.event_id(), "event of an unknown seller; no mail");
             return Ok(AlertOutcome::default());
         };
         let digest_wanted =
@@ -370,8 +352,9 @@ impl Alerts {
             (AlertDelivery::Instant, Some(mail)) => mail,
             _ => return Ok(AlertOutcome::default()),
         };
-        let outcome = self.deliver(&seller, event.event_id(), &mail).await;
-        tracing::info!(seller = %seller.seller_id, event_id = event.event_id(), kind = mail.kind, ok = outcome.is_ok(), "alert");
+        let event_id = event.event_id();
+        let outcome = self.deliver(&seller, &event_id, &mail).await;
+        tracing::info!(seller = %seller.seller_id, event_id, kind = mail.kind, ok = outcome.is_ok(), "alert");
         outcome
     }
 

@@ -11,9 +11,9 @@ use crate::domain::ManualClock;
 use crate::domain::feedback::StarClass;
 use crate::domain::triage::Verdict;
 use crate::domain::{Marketplace, OrderId};
+use crate::events::FeedbackRef;
 use crate::fakes::fixtures::{at, seller};
 use crate::fakes::{MemoryLedger, MemoryMailer, MemoryStore};
-use crate::feedback_events::FeedbackRef;
 use crate::lambda::Failure;
 
 const LEASE: Duration = Duration::seconds(60);

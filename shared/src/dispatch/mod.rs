@@ -26,7 +26,7 @@ use crate::domain::{
     Clock, Decision, ExpiryReason, Order, OrderId, ReviewRequest, SellerAccount, SellerId, SkipReason, TransitionError,
     decide,
 };
-use crate::events::{DomainEvent, EventPublisher};
+use crate::events::{DomainEvent, EventPublisher, ReviewRequestsProcessed};
 use crate::spapi::{ForbiddenKind, SellerCalls, SpApiAccess, SpApiError};
 use crate::store::{DueReviewRequests, Expect, OrderRepository, PutOutcome, SellerDirectory, StoreError};
 
@@ -72,39 +72,8 @@ pub enum Outcome {
     NotClaimed,
 }
 
-pub const REVIEW_REQUEST_RUN_COMPLETED: &str = "ReviewRequestRunCompleted";
-pub const REVIEW_REQUESTS_PROCESSED: &str = "ReviewRequestsProcessed";
-
-/// One seller's part of a run, published when anything happened for the seller: what the
-/// seller's digest counts. `event_id` names the seller and the run, so a redelivery is known.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ReviewRequestsProcessed {
-    pub event_id: String,
-    pub seller_id: SellerId,
-    pub sent: u32,
-    pub sent_earlier: u32,
-    #[serde(default)]
-    pub skipped: BTreeMap<SkipReason, u32>,
-    pub expired: u32,
-}
-
-impl ReviewRequestsProcessed {
-    /// The seller's part of run `run_id`; `None` when no order reached an outcome.
-    fn of_run(run_id: &str, seller: &SellerId, run: &DispatchSummary) -> Option<Self> {
-        let skipped: u32 = run.skipped.values().sum();
-        (run.sent + run.sent_earlier + run.expired + skipped > 0).then(|| Self {
-            event_id: format!("review-requests:{seller}:{run_id}"),
-            seller_id: seller.clone(),
-            sent: run.sent,
-            sent_earlier: run.sent_earlier,
-            skipped: run.skipped.clone(),
-            expired: run.expired,
-        })
-    }
-}
-
 /// The run's summary, published as a `ReviewRequestRunCompleted` event.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DispatchSummary {
     pub dispatcher: String,
     pub sellers: u32,
@@ -182,12 +151,12 @@ impl Dispatcher {
         let mut summary = DispatchSummary { dispatcher: run_id.to_string(), ..DispatchSummary::default() };
         let mut events = Vec::new();
         for (seller, run) in runs {
-            if let Some(part) = ReviewRequestsProcessed::of_run(run_id, &seller.seller_id, &run) {
-                events.push(DomainEvent::new(REVIEW_REQUESTS_PROCESSED, &part));
+            if let Some(part) = seller_part(run_id, &seller.seller_id, &run) {
+                events.push(DomainEvent::of(&part));
             }
             summary.merge(run);
         }
-        events.push(DomainEvent::new(REVIEW_REQUEST_RUN_COMPLETED, &summary));
+        events.push(DomainEvent::of(&summary));
         let count = events.len() as u32;
         summary.events_unpublished = match events.into_iter().collect::<Result<Vec<_>, _>>() {
             Ok(events) => self.publish_with_retries(&events).await,
@@ -418,6 +387,20 @@ impl Dispatcher {
         }
         settle(order_id, claimed, claimed.release(id, due_at, needs_dates), outcome)
     }
+}
+
+/// The seller's part of run `run_id`; `None` when no order reached an outcome. `event_id`
+/// names the seller and the run, so a redelivery is known.
+fn seller_part(run_id: &str, seller: &SellerId, run: &DispatchSummary) -> Option<ReviewRequestsProcessed> {
+    let skipped: u32 = run.skipped.values().sum();
+    (run.sent + run.sent_earlier + run.expired + skipped > 0).then(|| ReviewRequestsProcessed {
+        event_id: format!("review-requests:{seller}:{run_id}"),
+        seller_id: seller.clone(),
+        sent: run.sent,
+        sent_earlier: run.sent_earlier,
+        skipped: run.skipped.clone(),
+        expired: run.expired,
+    })
 }
 
 /// The state a transition leads to, with its outcome. A claimed request can always be

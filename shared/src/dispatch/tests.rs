@@ -208,7 +208,7 @@ async fn the_run_and_each_sellers_part_are_published() {
     w.offered(&order_id(1), true);
     w.run("run-1").await;
     let names: Vec<String> = w.bus.events().iter().map(|e| e.detail_type.clone()).collect();
-    assert_eq!(names, vec![REVIEW_REQUESTS_PROCESSED.to_string(), REVIEW_REQUEST_RUN_COMPLETED.to_string()]);
+    assert_eq!(names, vec!["ReviewRequestsProcessed", "ReviewRequestRunCompleted"]);
 }
 
 #[tokio::test]

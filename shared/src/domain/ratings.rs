@@ -260,6 +260,18 @@ pub fn crossings(
     out
 }
 
+/// The ratings of one seller and marketplace on one day.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct RatingSnapshot {
+    pub ratings: Ratings,
+    /// Orders with negative feedback / orders over the 60 days ending `as_of`, by order date.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub odr_negative_rate: Option<f64>,
+    pub orders_60: u64,
+    pub negative_orders_60: u64,
+    pub computed_at: chrono::DateTime<chrono::Utc>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

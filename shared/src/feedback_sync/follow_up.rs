@@ -11,10 +11,8 @@ use crate::domain::feedback::{Deadline, FeedbackDeadlines, StarClass, due_remind
 use crate::domain::ratings::{ODR_WINDOW_DAYS, PositiveBaseline, crossings, odr_negative_feedback, ratings};
 use crate::domain::triage::{Verdict, triage};
 use crate::domain::{FulfillmentChannel, Marketplace, OrderId, SellerAccount};
-use crate::events::DomainEvent;
-use crate::feedback_events::{
-    DeadlineStatus, FEEDBACK_DEADLINE_APPROACHING, FEEDBACK_REMOVED, FeedbackDeadlineApproaching, FeedbackRef,
-    FeedbackRemoved, NEGATIVE_FEEDBACK_RECEIVED, NegativeFeedbackReceived, RATING_THRESHOLD_CROSSED,
+use crate::events::{
+    DeadlineStatus, DomainEvent, FeedbackDeadlineApproaching, FeedbackRef, FeedbackRemoved, NegativeFeedbackReceived,
     RatingThresholdCrossed,
 };
 use crate::store::{Expect, FollowUp, PutOutcome, RatingSnapshot, StoredFeedback};
@@ -80,18 +78,15 @@ impl FeedbackSync {
                     // are covered by it rather than sent as separate reminders.
                     let (passed, covered) = due_reminders(&deadlines, today, &next.reminders_sent);
                     next.reminders_sent.extend(passed.iter().map(|r| r.key()).chain(covered));
-                    events.push(DomainEvent::new(
-                        NEGATIVE_FEEDBACK_RECEIVED,
-                        &NegativeFeedbackReceived {
-                            event_id: format!("negative-feedback:{seller}:{marketplace}:{}", stored.feedback.order_id),
-                            seller_id: seller.clone(),
-                            feedback: feedback_ref(stored),
-                            order_date: follow_up.order_date,
-                            fulfillment: follow_up.fulfillment,
-                            triage: follow_up.triage.clone(),
-                            deadlines: deadlines.iter().map(|d| status(d, today)).collect(),
-                        },
-                    )?);
+                    events.push(DomainEvent::of(&NegativeFeedbackReceived {
+                        event_id: format!("negative-feedback:{seller}:{marketplace}:{}", stored.feedback.order_id),
+                        seller_id: seller.clone(),
+                        feedback: feedback_ref(stored),
+                        order_date: follow_up.order_date,
+                        fulfillment: follow_up.fulfillment,
+                        triage: follow_up.triage.clone(),
+                        deadlines: deadlines.iter().map(|d| status(d, today)).collect(),
+                    })?);
                     next.follow_up = Some(follow_up);
                     counted.0 += 1;
                 }
@@ -99,40 +94,34 @@ impl FeedbackSync {
                     let deadlines = deadlines_of(stored, &follow_up.triage, &settings.deadlines);
                     let (due, covered) = due_reminders(&deadlines, today, &stored.reminders_sent);
                     for reminder in &due {
-                        events.push(DomainEvent::new(
-                            FEEDBACK_DEADLINE_APPROACHING,
-                            &FeedbackDeadlineApproaching {
-                                event_id: format!(
-                                    "feedback-deadline:{seller}:{marketplace}:{}:{}",
-                                    stored.feedback.order_id,
-                                    reminder.key()
-                                ),
-                                seller_id: seller.clone(),
-                                feedback: feedback_ref(stored),
-                                triage: follow_up.triage.clone(),
-                                deadline: status(&reminder.deadline, today),
-                                mark: reminder.mark,
-                            },
-                        )?);
+                        events.push(DomainEvent::of(&FeedbackDeadlineApproaching {
+                            event_id: format!(
+                                "feedback-deadline:{seller}:{marketplace}:{}:{}",
+                                stored.feedback.order_id,
+                                reminder.key()
+                            ),
+                            seller_id: seller.clone(),
+                            feedback: feedback_ref(stored),
+                            triage: follow_up.triage.clone(),
+                            deadline: status(&reminder.deadline, today),
+                            mark: reminder.mark,
+                        })?);
                     }
                     counted.1 += due.len() as u32;
                     next.reminders_sent.extend(due.iter().map(|r| r.key()).chain(covered));
                 }
                 (Some(removed_at), _) if !stored.removal_announced => {
-                    events.push(DomainEvent::new(
-                        FEEDBACK_REMOVED,
-                        &FeedbackRemoved {
-                            event_id: format!(
-                                "feedback-removed:{seller}:{marketplace}:{}:{}",
-                                stored.feedback.order_id,
-                                removed_at.timestamp()
-                            ),
-                            seller_id: seller.clone(),
-                            feedback: feedback_ref(stored),
-                            removed_at: *removed_at,
-                            had_grounds: stored.follow_up.as_ref().is_some_and(|f| actionable(&f.triage)),
-                        },
-                    )?);
+                    events.push(DomainEvent::of(&FeedbackRemoved {
+                        event_id: format!(
+                            "feedback-removed:{seller}:{marketplace}:{}:{}",
+                            stored.feedback.order_id,
+                            removed_at.timestamp()
+                        ),
+                        seller_id: seller.clone(),
+                        feedback: feedback_ref(stored),
+                        removed_at: *removed_at,
+                        had_grounds: stored.follow_up.as_ref().is_some_and(|f| actionable(&f.triage)),
+                    })?);
                     next.removal_announced = true;
                     counted.2 += 1;
                 }
@@ -239,16 +228,13 @@ impl FeedbackSync {
         let events = crossed
             .iter()
             .map(|crossing| {
-                DomainEvent::new(
-                    RATING_THRESHOLD_CROSSED,
-                    &RatingThresholdCrossed {
-                        event_id: format!("rating-threshold:{seller}:{marketplace}:{today}:{}", crossing.code()),
-                        seller_id: seller.clone(),
-                        marketplace,
-                        crossing: crossing.clone(),
-                        snapshot: snapshot.clone(),
-                    },
-                )
+                DomainEvent::of(&RatingThresholdCrossed {
+                    event_id: format!("rating-threshold:{seller}:{marketplace}:{today}:{}", crossing.code()),
+                    seller_id: seller.clone(),
+                    marketplace,
+                    crossing: crossing.clone(),
+                    snapshot: snapshot.clone(),
+                })
             })
             .collect::<Result<Vec<_>, _>>()?;
         self.events.publish(&events).await?;

@@ -28,10 +28,12 @@ use chrono::{DateTime, NaiveDate, Utc};
 use thiserror::Error;
 
 use crate::domain::feedback::Feedback;
-use crate::domain::ratings::{DailyBuckets, Ratings};
+use crate::domain::ratings::DailyBuckets;
 use crate::domain::triage::Verdict;
 use crate::domain::{FulfillmentChannel, Marketplace, Order, OrderId, SellerAccount, SellerId};
 
+/// Kept here too: stored per day, and carried by the `RatingThresholdCrossed` event.
+pub use crate::domain::ratings::RatingSnapshot;
 pub use dynamo::{DynamoStore, StoreConfig};
 
 #[derive(Debug, Error)]
@@ -317,18 +319,6 @@ pub trait ReportJobs: Send + Sync {
         job: &ReportJob,
         expect: Expect,
     ) -> Result<PutOutcome, StoreError>;
-}
-
-/// The ratings of one seller and marketplace on one day.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct RatingSnapshot {
-    pub ratings: Ratings,
-    /// Orders with negative feedback / orders over the 60 days ending `as_of`, by order date.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub odr_negative_rate: Option<f64>,
-    pub orders_60: u64,
-    pub negative_orders_60: u64,
-    pub computed_at: DateTime<Utc>,
 }
 
 #[async_trait]

@@ -8,14 +8,28 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::feedback::{DeadlineKind, StarClass};
 use crate::domain::ratings::Crossing;
+use crate::domain::ratings::RatingSnapshot;
 use crate::domain::triage::Verdict;
 use crate::domain::{FulfillmentChannel, Marketplace, OrderId, SellerId};
-use crate::store::RatingSnapshot;
 
-pub const NEGATIVE_FEEDBACK_RECEIVED: &str = "NegativeFeedbackReceived";
-pub const FEEDBACK_DEADLINE_APPROACHING: &str = "FeedbackDeadlineApproaching";
-pub const FEEDBACK_REMOVED: &str = "FeedbackRemoved";
-pub const RATING_THRESHOLD_CROSSED: &str = "RatingThresholdCrossed";
+/// Each feedback event's contract with the bus.
+macro_rules! bus_event {
+    ($($event:ident),* $(,)?) => {$(
+        impl super::BusEvent for $event {
+            const DETAIL_TYPE: &'static str = stringify!($event);
+
+            fn event_id(&self) -> String {
+                self.event_id.clone()
+            }
+
+            fn seller_id(&self) -> Option<&SellerId> {
+                Some(&self.seller_id)
+            }
+        }
+    )*};
+}
+
+bus_event!(NegativeFeedbackReceived, FeedbackDeadlineApproaching, FeedbackRemoved, RatingThresholdCrossed);
 
 /// A deadline with the days left when the event was made.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,4 +1,16 @@
-//! Domain events on the application's EventBridge bus, for alerts and integrations.
+//! Domain events on the application's EventBridge bus, for alerts and integrations: every
+//! event type ([`feedback`], [`review_requests`]), tied to its `detail-type` by [`BusEvent`],
+//! and the publisher. Producers publish with [`DomainEvent::of`]; the alerts function reads
+//! them back by the same `DETAIL_TYPE`.
+
+mod feedback;
+mod review_requests;
+
+pub use feedback::{
+    DeadlineStatus, FeedbackDeadlineApproaching, FeedbackRef, FeedbackRemoved, NegativeFeedbackReceived,
+    RatingThresholdCrossed,
+};
+pub use review_requests::ReviewRequestsProcessed;
 
 use std::time::Duration;
 
@@ -6,7 +18,10 @@ use async_trait::async_trait;
 use aws_sdk_eventbridge::error::DisplayErrorContext;
 use aws_sdk_eventbridge::types::PutEventsRequestEntry;
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 use thiserror::Error;
+
+use crate::domain::SellerId;
 
 /// Every event's `source` on the bus.
 pub const EVENT_SOURCE: &str = "feedback-autopilot";
@@ -21,10 +36,21 @@ pub struct DomainEvent {
     pub detail: serde_json::Value,
 }
 
+/// An event type of the bus: its `detail-type` and what identifies it.
+pub trait BusEvent: Serialize + DeserializeOwned {
+    /// The `detail-type` the event is published under (part of the integration contract).
+    const DETAIL_TYPE: &'static str;
+    /// Names the fact, not the delivery: a consumer drops a second event with the same id.
+    fn event_id(&self) -> String;
+    /// The seller the event is about (`None` for deployment-wide events).
+    fn seller_id(&self) -> Option<&SellerId>;
+}
+
 impl DomainEvent {
-    pub fn new(detail_type: impl Into<String>, detail: &impl Serialize) -> Result<Self, PublishError> {
-        let detail = serde_json::to_value(detail).map_err(|err| PublishError::Encode(err.to_string()))?;
-        Ok(Self { detail_type: detail_type.into(), detail })
+    /// The event as published: its type's `detail-type` and its JSON.
+    pub fn of<E: BusEvent>(event: &E) -> Result<Self, PublishError> {
+        let detail = serde_json::to_value(event).map_err(|err| PublishError::Encode(err.to_string()))?;
+        Ok(Self { detail_type: E::DETAIL_TYPE.to_string(), detail })
     }
 }
 
