@@ -131,6 +131,14 @@ pub fn due_sort_key(at: DateTime<Utc>, order: &OrderId) -> String {
     format!("{}#{order}", sortable_time(at))
 }
 
+/// The time and order a due-index sort key names (the reverse of [`due_sort_key`]).
+pub fn parse_due_sort_key(due_sk: &str) -> Result<(DateTime<Utc>, OrderId), &'static str> {
+    let (time, order) = due_sk.split_once('#').ok_or("due_sk has no '#'")?;
+    let at = DateTime::parse_from_rfc3339(time).map_err(|_| "due_sk does not start with a time")?;
+    let order = OrderId::parse(order).map_err(|_| "due_sk does not end with an order id")?;
+    Ok((at.with_timezone(&Utc), order))
+}
+
 /// Upper bound for "due at or before `now`" on the due index: every sort key that starts with a
 /// time <= now sorts below it ('~' sorts after '#' and every digit).
 pub fn due_upper_bound(now: DateTime<Utc>) -> String {
@@ -149,6 +157,8 @@ mod tests {
         assert!(due_sort_key(t0, &order) < due_sort_key(t1, &order));
         assert!(due_sort_key(t0, &order) <= due_upper_bound(t0));
         assert!(due_sort_key(t1, &order) > due_upper_bound(t0));
+        assert_eq!(parse_due_sort_key(&due_sort_key(t1, &order)), Ok((t1, order.clone())));
+        assert!(parse_due_sort_key("2026-03-01T00:00:00Z").is_err());
     }
 
     #[test]

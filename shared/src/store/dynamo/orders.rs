@@ -1,0 +1,174 @@
+//! Orders: the order item (with its due-index keys), the due index, and the orders counted per purchase day.
+
+use super::*;
+
+#[derive(Serialize, Deserialize)]
+struct OrderItem {
+    pk: String,
+    sk: String,
+    version: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    due_pk: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    due_sk: Option<String>,
+    expires_at: i64,
+    #[serde(flatten)]
+    order: Order,
+}
+
+#[derive(Deserialize)]
+struct OrderDayItem {
+    sk: String,
+    orders: u64,
+}
+
+/// Keys of a due-index entry (the index projects keys only).
+#[derive(Deserialize)]
+struct DueKeys {
+    pk: String,
+    due_sk: String,
+}
+
+impl DynamoStore {
+    fn order_item(&self, order: &Order, version: u64) -> OrderItem {
+        let (due_pk, due_sk) = match order.review_request.next_look_at() {
+            Some(at) => (
+                Some(keys::due_partition(&order.seller_id, keys::due_shard(&order.order_id, self.config.due_shards))),
+                Some(keys::due_sort_key(at, &order.order_id)),
+            ),
+            None => (None, None),
+        };
+        OrderItem {
+            pk: keys::order_partition(&order.seller_id, &order.order_id),
+            sk: keys::ORDER_SORT_KEY.to_string(),
+            version,
+            due_pk,
+            due_sk,
+            expires_at: later(order.purchase_date, ORDER_RETENTION).timestamp(),
+            order: order.clone(),
+        }
+    }
+
+    async fn count_order(&self, order: &Order) -> Result<(), StoreError> {
+        let output = self
+            .client
+            .update_item()
+            .table_name(&self.config.table_name)
+            .key(schema::PARTITION_KEY, s(keys::order_days_partition(&order.seller_id, order.marketplace)))
+            .key(schema::SORT_KEY, s(keys::day_sort_key(order.purchase_date.date_naive())))
+            .update_expression("ADD #n :one SET #ttl = if_not_exists(#ttl, :expires)")
+            .expression_attribute_names("#n", "orders")
+            .expression_attribute_names("#ttl", schema::TABLE.ttl_attribute)
+            .expression_attribute_values(":one", AttributeValue::N("1".into()))
+            .expression_attribute_values(
+                ":expires",
+                AttributeValue::N((order.purchase_date + ORDER_RETENTION).timestamp().to_string()),
+            )
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .send()
+            .await
+            .map_err(|err| backend("UpdateItem", err))?;
+        self.meter.add(output.consumed_capacity(), true);
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl OrderRepository for DynamoStore {
+    async fn get_order(&self, seller: &SellerId, order: &OrderId) -> Result<Option<Versioned<Order>>, StoreError> {
+        let Some(item) = self.get_consistent(keys::order_partition(seller, order), keys::ORDER_SORT_KEY).await? else {
+            return Ok(None);
+        };
+        let stored: OrderItem = decode(item)?;
+        // TTL deletion lags by up to two days: an expired item is already gone for us.
+        if stored.expires_at <= self.clock.now().timestamp() {
+            return Ok(None);
+        }
+        Ok(Some(Versioned { value: stored.order, version: stored.version }))
+    }
+
+    async fn put_order(&self, order: &Order, expect: Expect) -> Result<PutOutcome, StoreError> {
+        let version = expect.next_version();
+        let item = self.order_item(order, version);
+        if item.expires_at <= self.clock.now().timestamp() {
+            // Amazon's own ORDER_CHANGE example was bought in 2022: older than the retention, it
+            // is written (so its redeliveries are acknowledged) and gone for every reader at once.
+            tracing::info!(order = %order.order_id, purchased = %order.purchase_date, "order older than the retention: recorded as already expired");
+        }
+        let outcome = self.put_versioned(&item.pk, &item, expect, version).await?;
+        if expect == Expect::Absent && matches!(outcome, PutOutcome::Written { .. }) {
+            // Orders per purchase day, for the ODR. Only the first write of an order counts it.
+            // Not in one transaction with the order: a counter item is shared by a whole day's
+            // orders and would make concurrent order writes conflict. If this fails the order
+            // stays recorded and the day is one order short, which is logged.
+            if let Err(err) = self.count_order(order).await {
+                tracing::warn!(error = %err, order_day = %order.purchase_date.date_naive(), "order not counted for its day");
+            }
+        }
+        Ok(outcome)
+    }
+}
+
+#[async_trait]
+impl DueReviewRequests for DynamoStore {
+    async fn due_review_requests(
+        &self,
+        seller: &SellerId,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<DueOrder>, StoreError> {
+        let mut due = Vec::new();
+        for shard in 0..self.config.due_shards.max(1) {
+            let query = self
+                .client
+                .query()
+                .table_name(&self.config.table_name)
+                .index_name(schema::DUE_INDEX)
+                .key_condition_expression("#p = :p AND #s <= :bound")
+                .expression_attribute_names("#p", schema::DUE_PARTITION_KEY)
+                .expression_attribute_names("#s", schema::DUE_SORT_KEY)
+                .expression_attribute_values(":p", s(keys::due_partition(seller, shard)))
+                .expression_attribute_values(":bound", s(keys::due_upper_bound(now)));
+            for item in self.query_all(query, Some(limit)).await? {
+                let entry: DueKeys = decode(item)?;
+                due.push(parse_due_entry(seller, &entry)?);
+            }
+        }
+        due.sort_by(|a, b| a.look_at.cmp(&b.look_at).then_with(|| a.order_id.cmp(&b.order_id)));
+        due.truncate(limit);
+        Ok(due)
+    }
+}
+
+fn parse_due_entry(seller: &SellerId, entry: &DueKeys) -> Result<DueOrder, StoreError> {
+    let (look_at, order_id) = keys::parse_due_sort_key(&entry.due_sk)
+        .map_err(|message| StoreError::Corrupt { key: entry.pk.clone(), message: message.to_string() })?;
+    Ok(DueOrder { seller_id: seller.clone(), order_id, look_at })
+}
+
+#[async_trait]
+impl OrderVolume for DynamoStore {
+    async fn orders_per_day(
+        &self,
+        seller: &SellerId,
+        marketplace: Marketplace,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> Result<std::collections::BTreeMap<chrono::NaiveDate, u64>, StoreError> {
+        let items = self
+            .query_range(
+                keys::order_days_partition(seller, marketplace),
+                keys::day_sort_key(from),
+                keys::day_sort_key(to),
+            )
+            .await?;
+        let mut days = std::collections::BTreeMap::new();
+        for item in items {
+            let day: OrderDayItem = decode(item)?;
+            let date = chrono::NaiveDate::parse_from_str(&day.sk, "%Y-%m-%d")
+                .map_err(|err| StoreError::Corrupt { key: day.sk.clone(), message: err.to_string() })?;
+            days.insert(date, day.orders);
+        }
+        Ok(days)
+    }
+}
