@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use autopilot_shared::domain::{Marketplace, ReviewRequestPolicy, SellerAccount, SellerId};
+use autopilot_shared::onboarding::{Onboarding, SellerSecret};
 use autopilot_shared::spapi::{SecretsManagerCredentials, SpApi, SpApiConfig, UsagePlans};
 use spapi_sim::{RunningSimulator, Simulator};
 use tokio::time::Instant;
@@ -55,16 +56,6 @@ pub async fn sim_harness(plans: UsagePlans, configure: impl FnOnce(&mut SpApiCon
     sim.simulator.register_seller(seller_id.as_str(), &refresh_token);
 
     let secret_name = format!("feedback-autopilot/test/{seller_id}");
-    let secret =
-        serde_json::json!({"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "refresh_token": refresh_token});
-    aws_sdk_secretsmanager::Client::new(&sdk)
-        .create_secret()
-        .name(&secret_name)
-        .secret_string(secret.to_string())
-        .send()
-        .await
-        .expect("create the seller's secret in moto");
-
     let marketplaces = vec![Marketplace::Us, Marketplace::De];
     let seller = SellerAccount {
         seller_id,
@@ -83,7 +74,21 @@ pub async fn sim_harness(plans: UsagePlans, configure: impl FnOnce(&mut SpApiCon
     config.backoff_cap = Duration::from_millis(400);
     configure(&mut config);
     let api = Arc::new(SpApi::new(config, Arc::new(SecretsManagerCredentials::new(&sdk)), sim.simulator.clock()));
+    let secret = SellerSecret {
+        client_id: CLIENT_ID.into(),
+        client_secret: CLIENT_SECRET.into(),
+        refresh_token: refresh_token.clone(),
+    };
+    onboarding(&sdk, &api)
+        .store_credentials(&seller.credentials_secret, &secret)
+        .await
+        .expect("store the seller's secret in moto");
     SimHarness { sim, api, seller, refresh_token }
+}
+
+/// Onboarding against moto's Secrets Manager and the simulator.
+pub fn onboarding(sdk: &aws_config::SdkConfig, api: &Arc<SpApi>) -> Onboarding {
+    Onboarding { secrets: aws_sdk_secretsmanager::Client::new(sdk), api: api.clone() }
 }
 
 pub fn deadline_in(seconds: f64) -> Instant {

@@ -7,11 +7,13 @@ use std::sync::Arc;
 use autopilot_shared::domain::feedback::FeedbackDeadlines;
 use autopilot_shared::domain::{Clock, FulfillmentChannel, Marketplace, OrderId, ReviewRequest, SellerAccount};
 use autopilot_shared::feedback_sync::{FeedbackSync, SyncSettings, SyncSummary};
+use autopilot_shared::onboarding::NotificationType;
 use autopilot_shared::spapi::UsagePlans;
 use autopilot_shared::store::{DynamoStore, Expect, FeedbackStore, OrderRepository, RatingStore, StoredFeedback};
 use autopilot_tests::fixtures::{order, order_id};
 use autopilot_tests::sim::{
-    EventTap, SCHEDULED_EVENT, SimHarness, aws_config, deadline_in, invocation_of, queue_arn, receive_all, sim_harness,
+    EventTap, SCHEDULED_EVENT, SimHarness, aws_config, deadline_in, invocation_of, onboarding, queue_arn, receive_all,
+    sim_harness,
 };
 use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
 use chrono::{Duration, NaiveDate};
@@ -36,9 +38,8 @@ impl World {
         let name = format!("reports-{}", uuid::Uuid::new_v4().simple());
         let report_queue = sqs.create_queue().queue_name(name).send().await.unwrap().queue_url.unwrap();
         let arn = queue_arn(&sqs, &report_queue).await;
-        let api = h.api.seller(&seller, Marketplace::Us.region()).await.unwrap();
-        let destination = api.create_destination("feedback-autopilot-reports", &arn, deadline_in(5.0)).await.unwrap();
-        api.create_subscription("REPORT_PROCESSING_FINISHED", &destination.destination_id, deadline_in(5.0))
+        onboarding(&aws_config().await, &h.api)
+            .subscribe(&seller, NotificationType::ReportProcessingFinished, "reports", &arn, deadline_in(5.0))
             .await
             .unwrap();
         Self { tap: EventTap::new().await, h, store, seller, sqs, report_queue }

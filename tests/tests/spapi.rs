@@ -4,8 +4,10 @@
 use std::time::Duration;
 
 use autopilot_shared::domain::{Marketplace, OrderId, Region};
+use autopilot_shared::onboarding::{NotificationType, SellerSecret};
 use autopilot_shared::spapi::model::{CreateReportSpecification, ProcessingStatus};
 use autopilot_shared::spapi::{ForbiddenKind, Operation, OrdersQuery, SpApiError, UsagePlan, UsagePlans};
+use autopilot_shared::store::SellerDirectory;
 use autopilot_tests::fixtures::at;
 use autopilot_tests::sim::{aws_config, deadline_in, receive_all, sim_harness, sim_order};
 use chrono::{Duration as Span, NaiveDate};
@@ -330,6 +332,35 @@ async fn a_report_without_data_is_cancelled() {
     let report = api.get_report(&id, deadline_in(5.0)).await.unwrap();
     assert_eq!(report.processing_status, ProcessingStatus::Cancelled);
     assert_eq!(report.report_document_id, None);
+}
+
+#[tokio::test]
+async fn onboarding_twice_keeps_one_destination_and_one_subscription() {
+    let h = sim_harness(UsagePlans::scaled(100.0), |_| {}).await;
+    let sdk = aws_config().await;
+    let sqs = aws_sdk_sqs::Client::new(&sdk);
+    let queue_name = format!("onboarding-{}", uuid::Uuid::new_v4().simple());
+    let queue_url = sqs.create_queue().queue_name(&queue_name).send().await.unwrap().queue_url.unwrap();
+    let arn = autopilot_tests::sim::queue_arn(&sqs, &queue_url).await;
+    let store = autopilot_tests::fresh_store(h.simulator().clock(), |_| {}).await;
+    let onboarding = autopilot_tests::sim::onboarding(&sdk, &h.api);
+    let secret = SellerSecret {
+        client_id: autopilot_tests::sim::CLIENT_ID.into(),
+        client_secret: autopilot_tests::sim::CLIENT_SECRET.into(),
+        refresh_token: h.refresh_token.clone(),
+    };
+    let queues = [(NotificationType::OrderChange, "feedback-autopilot", arn.as_str())];
+    let first = onboarding.onboard(&store, &h.seller, &secret, &queues, deadline_in(5.0)).await.unwrap();
+    let again = onboarding.onboard(&store, &h.seller, &secret, &queues, deadline_in(5.0)).await.unwrap();
+    assert!(first[0].created && !again[0].created, "{first:?} {again:?}");
+    assert_eq!(first[0].destination_id, again[0].destination_id);
+    let api = h.api.seller(&h.seller, Region::Na).await.unwrap();
+    let for_queue = api.get_destinations(deadline_in(5.0)).await.unwrap();
+    let for_queue = for_queue.iter().filter(|d| d.resource.sqs.as_ref().is_some_and(|q| q.arn == arn)).count();
+    assert_eq!(for_queue, 1, "one destination for the queue");
+    assert_eq!(store.get_seller(&h.seller.seller_id).await.unwrap().as_ref(), Some(&h.seller));
+    // The replaced secret still reads as the seller's credentials: a call goes through.
+    assert!(api.get_subscription("ORDER_CHANGE", deadline_in(5.0)).await.unwrap().is_some());
 }
 
 #[tokio::test]

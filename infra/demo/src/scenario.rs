@@ -13,8 +13,9 @@ use autopilot_shared::domain::{
     SellerAccount, SellerId,
 };
 use autopilot_shared::lambda::invocation;
+use autopilot_shared::onboarding::{NotificationType, Onboarding, SellerSecret};
 use autopilot_shared::spapi::{SecretsManagerCredentials, SpApi, SpApiConfig, UsagePlans};
-use autopilot_shared::store::{DynamoStore, OrderRepository, SellerDirectory, StoreConfig};
+use autopilot_shared::store::{DynamoStore, OrderRepository, StoreConfig};
 use chrono::{DateTime, Duration, Utc};
 use order_events::MessageOutcome;
 use spapi_sim::{AmazonOrder, DeliveryOptions, SimOrder, Simulator};
@@ -120,22 +121,8 @@ pub async fn run(dynamodb_endpoint: &str, aws_endpoint: &str, table: &str, out: 
 
     // -- onboarding
     let seller = demo_seller()?;
-    store.put_seller(&seller).await.map_err(e("save seller"))?;
     sim.simulator.register_application(CLIENT_ID, CLIENT_SECRET);
     sim.simulator.register_seller(SELLER, REFRESH_TOKEN);
-    let secrets = aws_sdk_secretsmanager::Client::new(&aws);
-    let secret =
-        serde_json::json!({"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "refresh_token": REFRESH_TOKEN})
-            .to_string();
-    if secrets.create_secret().name(&seller.credentials_secret).secret_string(&secret).send().await.is_err() {
-        secrets
-            .put_secret_value()
-            .secret_id(&seller.credentials_secret)
-            .secret_string(&secret)
-            .send()
-            .await
-            .map_err(e("store credentials"))?;
-    }
     let queue_url = sqs
         .create_queue()
         .queue_name("feedback-autopilot-demo-order-events")
@@ -152,15 +139,14 @@ pub async fn run(dynamodb_endpoint: &str, aws_endpoint: &str, table: &str, out: 
     let mut config = SpApiConfig::local(&sim.base_url());
     config.usage_plans = UsagePlans::scaled(RATE_SCALE);
     let api = Arc::new(SpApi::new(config, Arc::new(SecretsManagerCredentials::new(&aws)), clock.clone()));
-    let seller_api = api.seller(&seller, Marketplace::Us.region()).await.map_err(e("SP-API client"))?;
-    let destination = seller_api
-        .create_destination("feedback-autopilot-demo", &queue_arn, deadline(10))
-        .await
-        .map_err(e("createDestination"))?;
-    seller_api
-        .create_subscription("ORDER_CHANGE", &destination.destination_id, deadline(10))
-        .await
-        .map_err(e("createSubscription"))?;
+    let onboarding = Onboarding { secrets: aws_sdk_secretsmanager::Client::new(&aws), api: api.clone() };
+    let secret = SellerSecret {
+        client_id: CLIENT_ID.into(),
+        client_secret: CLIENT_SECRET.into(),
+        refresh_token: REFRESH_TOKEN.into(),
+    };
+    let order_events = [(NotificationType::OrderChange, "feedback-autopilot-demo", queue_arn.as_str())];
+    onboarding.onboard(&store, &seller, &secret, &order_events, deadline(10)).await.map_err(e("onboarding"))?;
     println!(
         "\n== Onboarding: seller {} ({}), credentials in Secrets Manager ({}), ORDER_CHANGE -> {}",
         seller.seller_id, seller.display_name, seller.credentials_secret, queue_arn

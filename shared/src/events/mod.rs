@@ -1,5 +1,6 @@
 //! Domain events on the application's EventBridge bus, for alerts and integrations: every
-//! event type ([`feedback`], [`review_requests`]), tied to its `detail-type` by [`BusEvent`],
+//! event type (the feedback follow-up's and the review-request runs'), tied to its `detail-type`
+//! by [`BusEvent`],
 //! and the publisher. Producers publish with [`DomainEvent::of`]; the alerts function reads
 //! them back by the same `DETAIL_TYPE`.
 
