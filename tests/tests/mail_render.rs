@@ -15,7 +15,7 @@ fn every_mail_kind_renders_on_a_phone_with_its_key_text() {
     let samples = mail_samples::all();
     let mut kinds = Vec::new();
     for sample in &samples {
-        let kind = sample.mail.kind;
+        let kind = sample.mail.kind.as_str();
         let shown = preview(&chromium, &sample.mail, &dir, kind).unwrap_or_else(|err| panic!("{kind}: {err}"));
         assert!(shown.png.is_file(), "{kind}: a PNG");
         assert_eq!(shown.stats.width, PHONE_WIDTH, "{kind}: rendered at phone width");

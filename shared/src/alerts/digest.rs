@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 
 use super::chart::{self, Rgb, Series};
 use super::mail::{
-    InlineImage, Mail, button, days, deadline_text, escape, feedback_manager_url, page, ratings_table, section, stars,
-    verdict_line,
+    InlineImage, Mail, MailKind, button, days, deadline_text, escape, feedback_manager_url, page, ratings_table,
+    section, stars, verdict_line,
 };
 use super::{AlertEvent, DigestEntry};
 use crate::domain::ratings::WindowRating;
@@ -436,7 +436,7 @@ pub fn digest_mail(seller: &SellerAccount, period: &DigestPeriod, digest: &Diges
     if !ratings_html.is_empty() {
         body.push_str(&section("Your ratings", &ratings_html));
     }
-    Mail { kind: "digest", html: page(&subject, &headline, &body), subject, text, images }
+    Mail { kind: MailKind::Digest, html: page(&subject, &headline, &body), subject, text, images }
 }
 
 #[cfg(test)]
@@ -548,7 +548,7 @@ mod tests {
         let mut account = seller("Demo Outdoor");
         account.alert_delivery = AlertDelivery::Digest;
         let mail = digest_mail(&account, &period, &digest);
-        assert_eq!(mail.kind, "digest");
+        assert_eq!(mail.kind, MailKind::Digest);
         assert!(
             mail.subject.contains("weekly") && mail.subject.contains("2026-11-16 to 2026-11-22"),
             "{}",

@@ -16,13 +16,42 @@ use crate::events::{
 /// A rendered mail, before addressing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mail {
-    /// Which kind of mail (for file names and logs): `negative-feedback`, `deadline`, ...
-    pub kind: &'static str,
+    /// Which kind of mail (for file names and logs).
+    pub kind: MailKind,
     pub subject: String,
     pub text: String,
     pub html: String,
     /// Images the HTML shows through `cid:` links; they travel in the mail itself.
     pub images: Vec<InlineImage>,
+}
+
+/// The kinds of mail sellers get.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MailKind {
+    NegativeFeedback,
+    Deadline,
+    Removed,
+    RatingAlert,
+    Digest,
+}
+
+impl MailKind {
+    /// The name in file names and logs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MailKind::NegativeFeedback => "negative-feedback",
+            MailKind::Deadline => "deadline",
+            MailKind::Removed => "removed",
+            MailKind::RatingAlert => "rating-alert",
+            MailKind::Digest => "digest",
+        }
+    }
+}
+
+impl std::fmt::Display for MailKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// A PNG inside the mail, shown by the HTML as `cid:{content_id}`.
@@ -285,7 +314,13 @@ pub fn negative_feedback_mail(seller: &SellerAccount, event: &NegativeFeedbackRe
         ),
     ));
     body.push_str(&button(&url, "Open Feedback Manager"));
-    Mail { kind: "negative-feedback", html: page(&subject, &f.comment, &body), subject, text, images: Vec::new() }
+    Mail {
+        kind: MailKind::NegativeFeedback,
+        html: page(&subject, &f.comment, &body),
+        subject,
+        text,
+        images: Vec::new(),
+    }
 }
 
 pub fn deadline_mail(seller: &SellerAccount, event: &FeedbackDeadlineApproaching) -> Mail {
@@ -314,7 +349,7 @@ pub fn deadline_mail(seller: &SellerAccount, event: &FeedbackDeadlineApproaching
     }
     let _ = write!(text, "\nFeedback Manager: {url}\n");
     body.push_str(&button(&url, "Open Feedback Manager"));
-    Mail { kind: "deadline", html: page(&subject, action, &body), subject, text, images: Vec::new() }
+    Mail { kind: MailKind::Deadline, html: page(&subject, action, &body), subject, text, images: Vec::new() }
 }
 
 pub fn removed_mail(seller: &SellerAccount, event: &FeedbackRemoved) -> Mail {
@@ -338,7 +373,7 @@ pub fn removed_mail(seller: &SellerAccount, event: &FeedbackRemoved) -> Mail {
         escape(note),
         section("The feedback", &f_html)
     );
-    Mail { kind: "removed", html: page(&subject, note, &body), subject, text, images: Vec::new() }
+    Mail { kind: MailKind::Removed, html: page(&subject, note, &body), subject, text, images: Vec::new() }
 }
 
 pub(super) fn crossing_text(crossing: &Crossing) -> String {
@@ -406,7 +441,7 @@ pub fn threshold_mail(seller: &SellerAccount, event: &RatingThresholdCrossed) ->
         section("Your ratings", &table),
         button(&url, "Open Feedback Manager")
     );
-    Mail { kind: "rating-alert", html: page(&subject, &what, &body), subject, text, images: Vec::new() }
+    Mail { kind: MailKind::RatingAlert, html: page(&subject, &what, &body), subject, text, images: Vec::new() }
 }
 
 #[cfg(test)]

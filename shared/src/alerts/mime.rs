@@ -101,7 +101,7 @@ mod tests {
     #[test]
     fn parts_round_trip_and_subject_is_encoded() {
         let mail = Mail {
-            kind: "t",
+            kind: crate::alerts::mail::MailKind::Digest,
             subject: "1-star feedback — order 111".into(),
             text: "Grüße\nline two".into(),
             html: "<p>Grüße</p>".into(),
@@ -120,7 +120,7 @@ mod tests {
     fn inline_images_travel_in_a_related_part() {
         let png = vec![0x89, b'P', b'N', b'G', 1, 2, 3, 250];
         let mail = Mail {
-            kind: "t",
+            kind: crate::alerts::mail::MailKind::Digest,
             subject: "digest".into(),
             text: "text".into(),
             html: "<img src=\"cid:trend-US@feedback-autopilot\">".into(),

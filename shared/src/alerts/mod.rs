@@ -354,7 +354,7 @@ impl Alerts {
         };
         let event_id = event.event_id();
         let outcome = self.deliver(&seller, &event_id, &mail).await;
-        tracing::info!(seller = %seller.seller_id, event_id, kind = mail.kind, ok = outcome.is_ok(), "alert");
+        tracing::info!(seller = %seller.seller_id, event_id, kind = mail.kind.as_str(), ok = outcome.is_ok(), "alert");
         outcome
     }
 

@@ -288,7 +288,7 @@ mod tests {
     #[test]
     fn inline_images_become_data_uris_and_the_probe_goes_before_the_body_ends() {
         let mail = Mail {
-            kind: "t",
+            kind: autopilot_shared::alerts::mail::MailKind::Digest,
             subject: "s".into(),
             text: "t".into(),
             html: "<html><body><img src=\"cid:a@x\"></body></html>".into(),

@@ -40,6 +40,24 @@ impl DynamoStore {
     }
 }
 
+/// Where a ledger entry stands: claimed and being sent under a lease, or sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+enum LedgerState {
+    Sending,
+    Sent,
+}
+
+impl LedgerState {
+    /// As stored in the item's `state` attribute (and compared in conditions).
+    fn as_str(self) -> &'static str {
+        match self {
+            LedgerState::Sending => "sending",
+            LedgerState::Sent => "sent",
+        }
+    }
+}
+
 /// The key of the ledger entry for mailing `event_id` to `recipient`.
 fn ledger_key(
     seller: &SellerId,
@@ -78,7 +96,7 @@ impl crate::alerts::AlertLedger for DynamoStore {
         struct LedgerItem {
             pk: String,
             sk: String,
-            state: &'static str,
+            state: LedgerState,
             claim_token: String,
             claimed_at: DateTime<Utc>,
             lease_until: i64,
@@ -89,7 +107,7 @@ impl crate::alerts::AlertLedger for DynamoStore {
         let item = LedgerItem {
             pk: keys::alerts_partition(seller),
             sk: keys::alert_sort_key(event_id, recipient.as_str()),
-            state: "sending",
+            state: LedgerState::Sending,
             claim_token: token.0.clone(),
             claimed_at: now,
             lease_until: (now + ALERT_SEND_LEASE).timestamp(),
@@ -105,7 +123,7 @@ impl crate::alerts::AlertLedger for DynamoStore {
             .expression_attribute_names("#pk", schema::PARTITION_KEY)
             .expression_attribute_names("#state", "state")
             .expression_attribute_names("#lease", "lease_until")
-            .expression_attribute_values(":sending", s("sending"))
+            .expression_attribute_values(":sending", s(LedgerState::Sending.as_str()))
             .expression_attribute_values(":now", AttributeValue::N(now.timestamp().to_string()))
             // A refused claim says what it found, without a second read.
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
@@ -125,7 +143,8 @@ impl crate::alerts::AlertLedger for DynamoStore {
                 };
                 let state = existing.and_then(|i| i.get("state")).and_then(|v| v.as_s().ok());
                 // An entry without a state is from before the lease existed: it was sent.
-                Ok(if state.map(String::as_str) == Some("sending") { Claim::InFlight } else { Claim::AlreadySent })
+                let sending = state.map(String::as_str) == Some(LedgerState::Sending.as_str());
+                Ok(if sending { Claim::InFlight } else { Claim::AlreadySent })
             }
             Err(err) => Err(backend("PutItem", err)),
         }
@@ -147,8 +166,8 @@ impl crate::alerts::AlertLedger for DynamoStore {
             .condition_expression("#token = :token AND #state = :sending")
             .expression_attribute_names("#state", "state")
             .expression_attribute_names("#token", "claim_token")
-            .expression_attribute_values(":sent", s("sent"))
-            .expression_attribute_values(":sending", s("sending"))
+            .expression_attribute_values(":sent", s(LedgerState::Sent.as_str()))
+            .expression_attribute_values(":sending", s(LedgerState::Sending.as_str()))
             .expression_attribute_values(":token", s(token.0.clone()))
             .expression_attribute_values(":at", s(self.clock.now().to_rfc3339()))
             .return_consumed_capacity(ReturnConsumedCapacity::Total)
@@ -172,7 +191,7 @@ impl crate::alerts::AlertLedger for DynamoStore {
             .condition_expression("#token = :token AND #state = :sending")
             .expression_attribute_names("#state", "state")
             .expression_attribute_names("#token", "claim_token")
-            .expression_attribute_values(":sending", s("sending"))
+            .expression_attribute_values(":sending", s(LedgerState::Sending.as_str()))
             .expression_attribute_values(":token", s(token.0.clone()))
             .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .send()
@@ -225,5 +244,17 @@ impl crate::alerts::DigestLog for DynamoStore {
             });
         }
         Ok(entries)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_stored_state_is_the_one_conditions_compare() {
+        for state in [LedgerState::Sending, LedgerState::Sent] {
+            assert_eq!(serde_json::to_value(state).unwrap(), state.as_str());
+        }
     }
 }
