@@ -2,11 +2,15 @@
 
 use autopilot_shared::domain::Marketplace;
 use autopilot_shared::reports::feedback::parse_feedback_report;
-use autopilot_tests::workspace_root;
 use chrono::NaiveDate;
 
+/// The report fixtures, shared with the integration tests and the simulator.
+fn fixtures() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/reports")
+}
+
 fn fixture(name: &str) -> String {
-    let path = workspace_root().join("tests/fixtures/reports").join(name);
+    let path = fixtures().join(name);
     std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("read {}: {err}", path.display()))
 }
 
@@ -66,7 +70,7 @@ fn a_malformed_row_is_named_by_its_line_and_the_rest_is_kept() {
 }
 
 fn fixture_bytes(name: &str) -> Vec<u8> {
-    let path = workspace_root().join("tests/fixtures/reports").join(name);
+    let path = fixtures().join(name);
     std::fs::read(&path).unwrap_or_else(|err| panic!("read {}: {err}", path.display()))
 }
 
