@@ -106,3 +106,19 @@ async fn a_store_outage_is_an_error_named_for_the_retry() {
     let err = recorder.record(&change(OrderStatus::Shipped, at("2026-03-02T00:00:00Z"))).await.unwrap_err();
     assert_eq!(err.error_type(), "StoreUnavailable");
 }
+
+#[tokio::test]
+async fn a_poll_run_without_its_store_is_an_error_named_for_the_retry() {
+    let (store, _) = world().await;
+    store.set_unavailable(true);
+    let sync = OrderSync {
+        api: Arc::new(crate::fakes::FakeSpApi(crate::fakes::FakeAmazon::new())),
+        orders: store.clone(),
+        sellers: store.clone(),
+        checkpoints: store,
+        clock: Arc::new(crate::domain::ManualClock::new(at("2026-03-02T00:00:00Z"))),
+        settings: SyncSettings::default(),
+    };
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+    assert_eq!(sync.run(deadline).await.unwrap_err().error_type(), "StoreUnavailable");
+}

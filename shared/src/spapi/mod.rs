@@ -142,6 +142,19 @@ mod tests {
     }
 
     #[test]
+    fn a_failure_is_named_by_what_happened() {
+        use crate::lambda::Failure;
+        let throttled = SpApiError::RetriesExhausted { operation: "getReport", attempts: 5, last: "429 x".into() };
+        assert_eq!(throttled.error_type(), "Throttled");
+        let outage = SpApiError::RetriesExhausted { operation: "getReport", attempts: 5, last: "503 x".into() };
+        assert_eq!(outage.error_type(), "SpApiUnavailable");
+        let revoked =
+            SpApiError::Forbidden { operation: "getReport", kind: ForbiddenKind::AccessDenied, message: String::new() };
+        assert_eq!(revoked.error_type(), "SpApiAccessDenied");
+        assert_eq!(crate::feedback_sync::SyncError::Api(throttled).error_type(), "Throttled");
+    }
+
+    #[test]
     fn forbidden_answers_are_told_apart_by_message() {
         assert_eq!(
             classify_forbidden(&err("The requested solicitation is not available for this amazonOrderId.", "")),
