@@ -1,6 +1,7 @@
 //! Review-request dispatch against DynamoDB Local, the simulator and moto (EventBridge read
 //! back through a rule to SQS).
 
+use autopilot_shared::spapi::SellerCalls;
 use std::sync::Arc;
 
 use autopilot_shared::capture::OrderRecorder;

@@ -14,6 +14,7 @@
 //! order was requested exactly once, inside Amazon's own window; refunded and canceled ones
 //! never; and the SP-API calls each order cost stay within the bound the asking policy states.
 
+use autopilot_shared::spapi::SellerCalls;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 

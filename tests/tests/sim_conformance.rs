@@ -5,6 +5,7 @@
 
 use autopilot_shared::domain::{Marketplace, SellerId};
 use autopilot_shared::notifications::{Notification, parse_notification};
+use autopilot_shared::spapi::SellerCalls;
 use autopilot_shared::spapi::UsagePlans;
 use autopilot_tests::schema::OperationModel;
 use autopilot_tests::sim::{SimHarness, aws_config, fba_sim_order, queue_arn, sim_harness, sim_order};

@@ -1,6 +1,7 @@
 //! The SP-API client against the simulator: tokens, usage plans, retries and deadlines, 403
 //! classification, paging, reports with gzip documents, notifications into SQS (moto).
 
+use autopilot_shared::spapi::SellerCalls;
 use std::time::Duration;
 
 use autopilot_shared::domain::{Marketplace, OrderId, Region};

@@ -21,9 +21,10 @@ use super::model::{
     Subscription, SubscriptionResponse,
 };
 use super::plans::{Operation, TokenBucket, UsagePlans, backoff};
-use super::{ForbiddenKind, SpApiError, classify_forbidden};
+use super::{ForbiddenKind, SellerCalls, SpApiError, classify_forbidden};
 use crate::domain::{Clock, Marketplace, OrderId, Region, SellerAccount, SellerId};
 use crate::reports::{MAX_DOCUMENT_BYTES, gunzip_capped, is_gzip};
+use async_trait::async_trait;
 
 #[derive(Debug, Clone)]
 pub struct SpApiConfig {
@@ -332,66 +333,6 @@ impl SellerApi {
         serde_json::from_slice(&body).map_err(|source| SpApiError::Unreadable { operation, source })
     }
 
-    /// searchOrders (Orders v2026-01-01): one page of orders updated at or after a time (or the
-    /// page a token names), with the `FULFILLMENT` and `CANCELLATION` datasets: the status,
-    /// who fulfils, `deliverByWindow` when Amazon gives it, and buyers' cancellation requests.
-    pub async fn search_orders(
-        &self,
-        query: &OrdersQuery,
-        deadline: Instant,
-    ) -> Result<SearchOrdersResponse, SpApiError> {
-        let mut call = Call::new(Operation::SearchOrders, Method::GET, "/orders/2026-01-01/orders".into(), deadline)
-            .query("marketplaceIds", query.marketplaces.iter().map(|m| m.id()).collect::<Vec<_>>().join(","))
-            .query("includedData", ORDER_DATASETS);
-        if let Some(after) = query.last_updated_after {
-            call = call.query("lastUpdatedAfter", after.to_rfc3339_opts(SecondsFormat::Secs, true));
-        }
-        if let Some(before) = query.last_updated_before {
-            call = call.query("lastUpdatedBefore", before.to_rfc3339_opts(SecondsFormat::Secs, true));
-        }
-        if let Some(token) = &query.pagination_token {
-            call = call.query("paginationToken", token.clone());
-        }
-        if let Some(max) = query.max_results_per_page {
-            call = call.query("maxResultsPerPage", max.to_string());
-        }
-        if !query.fulfillment_statuses.is_empty() {
-            call = call.query("fulfillmentStatuses", query.fulfillment_statuses.join(","));
-        }
-        self.execute_json(call).await
-    }
-
-    /// getOrder (Orders v2026-01-01) with the `FULFILLMENT` dataset.
-    pub async fn get_order(&self, order_id: &OrderId, deadline: Instant) -> Result<Order2026, SpApiError> {
-        let call =
-            Call::new(Operation::GetOrder, Method::GET, format!("/orders/2026-01-01/orders/{order_id}"), deadline)
-                .query("includedData", ORDER_DATASETS);
-        let response: GetOrderResponse = self.execute_json(call).await?;
-        Ok(response.order)
-    }
-
-    /// listFinancialEvents (Finances v0): one page of the financial events posted in
-    /// `[posted_after, posted_before)`, or the page a token names.
-    pub async fn list_financial_events(
-        &self,
-        posted_after: DateTime<Utc>,
-        posted_before: DateTime<Utc>,
-        next_token: Option<&str>,
-        deadline: Instant,
-    ) -> Result<FinancialEventsPage, SpApiError> {
-        // A next page is asked with the same arguments as the first, plus its token.
-        let mut call =
-            Call::new(Operation::ListFinancialEvents, Method::GET, "/finances/v0/financialEvents".into(), deadline)
-                .query("MaxResultsPerPage", "100")
-                .query("PostedAfter", posted_after.to_rfc3339_opts(SecondsFormat::Secs, true))
-                .query("PostedBefore", posted_before.to_rfc3339_opts(SecondsFormat::Secs, true));
-        if let Some(token) = next_token {
-            call = call.query("NextToken", token.to_string());
-        }
-        let response: ListFinancialEventsResponse = self.execute_json(call).await?;
-        Ok(response.payload.unwrap_or_default())
-    }
-
     /// getSolicitationActionsForOrder: the names of the solicitations Amazon offers now (empty
     /// when the order is not eligible at the moment).
     pub async fn solicitation_actions(
@@ -411,51 +352,6 @@ impl SellerApi {
         Ok(actions.action_names())
     }
 
-    /// Whether Amazon currently offers the product review and seller feedback request.
-    pub async fn can_request_review(
-        &self,
-        order_id: &OrderId,
-        marketplace: Marketplace,
-        deadline: Instant,
-    ) -> Result<bool, SpApiError> {
-        Ok(self.solicitation_actions(order_id, marketplace, deadline).await?.iter().any(|a| a == PRODUCT_REVIEW_ACTION))
-    }
-
-    /// createProductReviewAndSellerFeedbackSolicitation: Amazon e-mails the buyer its standard
-    /// request. Allowed once per order; a second call is a 403 (`AlreadyRequested`).
-    pub async fn request_review(
-        &self,
-        order_id: &OrderId,
-        marketplace: Marketplace,
-        deadline: Instant,
-    ) -> Result<(), SpApiError> {
-        let call = Call::new(
-            Operation::CreateProductReviewAndSellerFeedbackSolicitation,
-            Method::POST,
-            format!("/solicitations/v1/orders/{order_id}/solicitations/productReviewAndSellerFeedback"),
-            deadline,
-        )
-        .query("marketplaceIds", marketplace.id());
-        self.execute(call).await.map(|_| ())
-    }
-
-    pub async fn create_report(
-        &self,
-        spec: &CreateReportSpecification,
-        deadline: Instant,
-    ) -> Result<String, SpApiError> {
-        let call = Call::new(Operation::CreateReport, Method::POST, "/reports/2021-06-30/reports".into(), deadline)
-            .json(spec)?;
-        let response: CreateReportResponse = self.execute_json(call).await?;
-        Ok(response.report_id)
-    }
-
-    pub async fn get_report(&self, report_id: &str, deadline: Instant) -> Result<Report, SpApiError> {
-        let call =
-            Call::new(Operation::GetReport, Method::GET, format!("/reports/2021-06-30/reports/{report_id}"), deadline);
-        self.execute_json(call).await
-    }
-
     pub async fn get_report_document(
         &self,
         document_id: &str,
@@ -468,23 +364,6 @@ impl SellerApi {
             deadline,
         );
         self.execute_json(call).await
-    }
-
-    /// getReportDocument, then the download, decompressed. The URL lives five minutes: if it
-    /// has expired by the time the download runs, a fresh one is asked for once.
-    pub async fn fetch_report_document(
-        &self,
-        document_id: &str,
-        deadline: Instant,
-    ) -> Result<DownloadedDocument, SpApiError> {
-        let document = self.get_report_document(document_id, deadline).await?;
-        match self.download(&document, deadline).await {
-            Err(SpApiError::DocumentUrlExpired { .. }) => {
-                let fresh = self.get_report_document(document_id, deadline).await?;
-                self.download(&fresh, deadline).await
-            }
-            other => other,
-        }
     }
 
     /// Download a report document from its pre-signed URL (no SP-API token), retrying transient
@@ -607,6 +486,124 @@ impl SellerApi {
             Ok(response) => Ok(response.payload),
             Err(SpApiError::NotFound { .. }) => Ok(None),
             Err(err) => Err(err),
+        }
+    }
+}
+
+/// The operations the orchestration calls (see [`SellerCalls`]), on Amazon's wire.
+#[async_trait]
+impl SellerCalls for SellerApi {
+    /// searchOrders (Orders v2026-01-01): one page of orders updated at or after a time (or the
+    /// page a token names), with the `FULFILLMENT` and `CANCELLATION` datasets: the status,
+    /// who fulfils, `deliverByWindow` when Amazon gives it, and buyers' cancellation requests.
+    async fn search_orders(&self, query: &OrdersQuery, deadline: Instant) -> Result<SearchOrdersResponse, SpApiError> {
+        let mut call = Call::new(Operation::SearchOrders, Method::GET, "/orders/2026-01-01/orders".into(), deadline)
+            .query("marketplaceIds", query.marketplaces.iter().map(|m| m.id()).collect::<Vec<_>>().join(","))
+            .query("includedData", ORDER_DATASETS);
+        if let Some(after) = query.last_updated_after {
+            call = call.query("lastUpdatedAfter", after.to_rfc3339_opts(SecondsFormat::Secs, true));
+        }
+        if let Some(before) = query.last_updated_before {
+            call = call.query("lastUpdatedBefore", before.to_rfc3339_opts(SecondsFormat::Secs, true));
+        }
+        if let Some(token) = &query.pagination_token {
+            call = call.query("paginationToken", token.clone());
+        }
+        if let Some(max) = query.max_results_per_page {
+            call = call.query("maxResultsPerPage", max.to_string());
+        }
+        if !query.fulfillment_statuses.is_empty() {
+            call = call.query("fulfillmentStatuses", query.fulfillment_statuses.join(","));
+        }
+        self.execute_json(call).await
+    }
+
+    /// getOrder (Orders v2026-01-01) with the `FULFILLMENT` dataset.
+    async fn get_order(&self, order_id: &OrderId, deadline: Instant) -> Result<Order2026, SpApiError> {
+        let call =
+            Call::new(Operation::GetOrder, Method::GET, format!("/orders/2026-01-01/orders/{order_id}"), deadline)
+                .query("includedData", ORDER_DATASETS);
+        let response: GetOrderResponse = self.execute_json(call).await?;
+        Ok(response.order)
+    }
+
+    /// listFinancialEvents (Finances v0): one page of the financial events posted in
+    /// `[posted_after, posted_before)`, or the page a token names.
+    async fn list_financial_events(
+        &self,
+        posted_after: DateTime<Utc>,
+        posted_before: DateTime<Utc>,
+        next_token: Option<&str>,
+        deadline: Instant,
+    ) -> Result<FinancialEventsPage, SpApiError> {
+        // A next page is asked with the same arguments as the first, plus its token.
+        let mut call =
+            Call::new(Operation::ListFinancialEvents, Method::GET, "/finances/v0/financialEvents".into(), deadline)
+                .query("MaxResultsPerPage", "100")
+                .query("PostedAfter", posted_after.to_rfc3339_opts(SecondsFormat::Secs, true))
+                .query("PostedBefore", posted_before.to_rfc3339_opts(SecondsFormat::Secs, true));
+        if let Some(token) = next_token {
+            call = call.query("NextToken", token.to_string());
+        }
+        let response: ListFinancialEventsResponse = self.execute_json(call).await?;
+        Ok(response.payload.unwrap_or_default())
+    }
+
+    /// Whether Amazon currently offers the product review and seller feedback request.
+    async fn can_request_review(
+        &self,
+        order_id: &OrderId,
+        marketplace: Marketplace,
+        deadline: Instant,
+    ) -> Result<bool, SpApiError> {
+        Ok(self.solicitation_actions(order_id, marketplace, deadline).await?.iter().any(|a| a == PRODUCT_REVIEW_ACTION))
+    }
+
+    /// createProductReviewAndSellerFeedbackSolicitation: Amazon e-mails the buyer its standard
+    /// request. Allowed once per order; a second call is a 403 (`AlreadyRequested`).
+    async fn request_review(
+        &self,
+        order_id: &OrderId,
+        marketplace: Marketplace,
+        deadline: Instant,
+    ) -> Result<(), SpApiError> {
+        let call = Call::new(
+            Operation::CreateProductReviewAndSellerFeedbackSolicitation,
+            Method::POST,
+            format!("/solicitations/v1/orders/{order_id}/solicitations/productReviewAndSellerFeedback"),
+            deadline,
+        )
+        .query("marketplaceIds", marketplace.id());
+        self.execute(call).await.map(|_| ())
+    }
+
+    async fn create_report(&self, spec: &CreateReportSpecification, deadline: Instant) -> Result<String, SpApiError> {
+        let call = Call::new(Operation::CreateReport, Method::POST, "/reports/2021-06-30/reports".into(), deadline)
+            .json(spec)?;
+        let response: CreateReportResponse = self.execute_json(call).await?;
+        Ok(response.report_id)
+    }
+
+    async fn get_report(&self, report_id: &str, deadline: Instant) -> Result<Report, SpApiError> {
+        let call =
+            Call::new(Operation::GetReport, Method::GET, format!("/reports/2021-06-30/reports/{report_id}"), deadline);
+        self.execute_json(call).await
+    }
+
+    /// getReportDocument, then the download, decompressed. The URL lives five minutes: if it
+    /// has expired by the time the download runs, a fresh one is asked for once.
+    async fn fetch_report_document(
+        &self,
+        document_id: &str,
+        deadline: Instant,
+    ) -> Result<DownloadedDocument, SpApiError> {
+        let document = self.get_report_document(document_id, deadline).await?;
+        match self.download(&document, deadline).await {
+            Err(SpApiError::DocumentUrlExpired { .. }) => {
+                let fresh = self.get_report_document(document_id, deadline).await?;
+                self.download(&fresh, deadline).await
+            }
+            other => other,
         }
     }
 }

@@ -1,6 +1,6 @@
 //! The SP-API as the orchestration sees it: the calls made on behalf of one seller
 //! ([`SellerCalls`]) and where they come from ([`SpApiAccess`]). [`SpApi`](super::SpApi) and
-//! [`SellerApi`](super::SellerApi) are the HTTP implementation; unit tests of dispatch, capture
+//! [`SellerApi`](super::SellerApi) (its operations in `client.rs`) are the HTTP implementation; unit tests of dispatch, capture
 //! and feedback sync use an in-memory Amazon (`crate::fakes`), the integration tests the
 //! simulator.
 
@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use tokio::time::Instant;
 
 use super::SpApiError;
-use super::client::{DownloadedDocument, OrdersQuery, SellerApi, SpApi};
+use super::client::{DownloadedDocument, OrdersQuery, SpApi};
 use super::model::{CreateReportSpecification, FinancialEventsPage, Order2026, Report, SearchOrdersResponse};
 use crate::domain::{Marketplace, OrderId, Region, SellerAccount};
 
@@ -66,60 +66,5 @@ impl SpApiAccess for SpApi {
     async fn seller_calls(&self, seller: &SellerAccount, region: Region) -> Result<Arc<dyn SellerCalls>, SpApiError> {
         let api: Arc<dyn SellerCalls> = self.seller(seller, region).await?;
         Ok(api)
-    }
-}
-
-#[async_trait]
-impl SellerCalls for SellerApi {
-    async fn search_orders(&self, query: &OrdersQuery, deadline: Instant) -> Result<SearchOrdersResponse, SpApiError> {
-        SellerApi::search_orders(self, query, deadline).await
-    }
-
-    async fn get_order(&self, order_id: &OrderId, deadline: Instant) -> Result<Order2026, SpApiError> {
-        SellerApi::get_order(self, order_id, deadline).await
-    }
-
-    async fn list_financial_events(
-        &self,
-        posted_after: DateTime<Utc>,
-        posted_before: DateTime<Utc>,
-        next_token: Option<&str>,
-        deadline: Instant,
-    ) -> Result<FinancialEventsPage, SpApiError> {
-        SellerApi::list_financial_events(self, posted_after, posted_before, next_token, deadline).await
-    }
-
-    async fn can_request_review(
-        &self,
-        order_id: &OrderId,
-        marketplace: Marketplace,
-        deadline: Instant,
-    ) -> Result<bool, SpApiError> {
-        SellerApi::can_request_review(self, order_id, marketplace, deadline).await
-    }
-
-    async fn request_review(
-        &self,
-        order_id: &OrderId,
-        marketplace: Marketplace,
-        deadline: Instant,
-    ) -> Result<(), SpApiError> {
-        SellerApi::request_review(self, order_id, marketplace, deadline).await
-    }
-
-    async fn create_report(&self, spec: &CreateReportSpecification, deadline: Instant) -> Result<String, SpApiError> {
-        SellerApi::create_report(self, spec, deadline).await
-    }
-
-    async fn get_report(&self, report_id: &str, deadline: Instant) -> Result<Report, SpApiError> {
-        SellerApi::get_report(self, report_id, deadline).await
-    }
-
-    async fn fetch_report_document(
-        &self,
-        document_id: &str,
-        deadline: Instant,
-    ) -> Result<DownloadedDocument, SpApiError> {
-        SellerApi::fetch_report_document(self, document_id, deadline).await
     }
 }

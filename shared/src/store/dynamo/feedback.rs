@@ -19,15 +19,12 @@ impl FeedbackStore for DynamoStore {
         from: chrono::NaiveDate,
         to: chrono::NaiveDate,
     ) -> Result<Vec<StoredFeedback>, StoreError> {
-        self.query_range(
+        let range = (
             keys::feedback_partition(seller, marketplace),
             keys::feedback_range_start(from),
             keys::feedback_range_end(to),
-        )
-        .await?
-        .into_iter()
-        .map(|item| decode::<FeedbackItem>(item).map(|i| i.stored))
-        .collect()
+        );
+        self.decoded_range(range, |i: FeedbackItem| i.stored).await
     }
 
     async fn put_feedback(&self, seller: &SellerId, stored: &StoredFeedback) -> Result<(), StoreError> {

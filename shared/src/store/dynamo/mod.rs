@@ -300,31 +300,39 @@ impl DynamoStore {
         }
     }
 
+    /// A query on partition `pk` (`#p = :p`; `#s` names the sort key for the caller's
+    /// condition), to which the caller adds its key condition.
+    fn query_on(&self, pk: String) -> QueryFluentBuilder {
+        self.client
+            .query()
+            .table_name(&self.config.table_name)
+            .expression_attribute_names("#p", schema::PARTITION_KEY)
+            .expression_attribute_values(":p", s(pk))
+    }
+
     /// Items of partition `pk` whose sort key lies in `from..=to`, oldest first, all pages.
     async fn query_range(&self, pk: String, from: String, to: String) -> Result<Vec<Item>, StoreError> {
         let query = self
-            .client
-            .query()
-            .table_name(&self.config.table_name)
+            .query_on(pk)
             .key_condition_expression("#p = :p AND #s BETWEEN :from AND :to")
-            .expression_attribute_names("#p", schema::PARTITION_KEY)
             .expression_attribute_names("#s", schema::SORT_KEY)
-            .expression_attribute_values(":p", s(pk))
             .expression_attribute_values(":from", s(from))
             .expression_attribute_values(":to", s(to));
         self.query_all(query, None).await
     }
 
+    /// [`Self::query_range`], each item decoded as `I` and unwrapped by `value`.
+    async fn decoded_range<I: DeserializeOwned, T>(
+        &self,
+        (pk, from, to): (String, String, String),
+        value: impl Fn(I) -> T,
+    ) -> Result<Vec<T>, StoreError> {
+        self.query_range(pk, from, to).await?.into_iter().map(|item| decode::<I>(item).map(&value)).collect()
+    }
+
     /// Every item of partition `pk`, all pages.
     async fn query_partition(&self, pk: String, consistent: bool) -> Result<Vec<Item>, StoreError> {
-        let query = self
-            .client
-            .query()
-            .table_name(&self.config.table_name)
-            .key_condition_expression("#p = :p")
-            .expression_attribute_names("#p", schema::PARTITION_KEY)
-            .expression_attribute_values(":p", s(pk))
-            .consistent_read(consistent);
+        let query = self.query_on(pk).key_condition_expression("#p = :p").consistent_read(consistent);
         self.query_all(query, None).await
     }
 

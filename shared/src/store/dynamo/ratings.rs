@@ -51,13 +51,9 @@ impl RatingStore for DynamoStore {
     ) -> Result<Option<RatingSnapshot>, StoreError> {
         // Dates sort below "BUCKETS", so `<= day` never reaches the buckets item.
         let query = self
-            .client
-            .query()
-            .table_name(&self.config.table_name)
+            .query_on(keys::rating_partition(seller, marketplace))
             .key_condition_expression("#p = :p AND #s <= :day")
-            .expression_attribute_names("#p", schema::PARTITION_KEY)
             .expression_attribute_names("#s", schema::SORT_KEY)
-            .expression_attribute_values(":p", s(keys::rating_partition(seller, marketplace)))
             .expression_attribute_values(":day", s(keys::rating_sort_key(day)))
             .scan_index_forward(false)
             .limit(1);
@@ -83,15 +79,9 @@ impl RatingStore for DynamoStore {
         from: chrono::NaiveDate,
         to: chrono::NaiveDate,
     ) -> Result<Vec<RatingSnapshot>, StoreError> {
-        self.query_range(
-            keys::rating_partition(seller, marketplace),
-            keys::rating_sort_key(from),
-            keys::rating_sort_key(to),
-        )
-        .await?
-        .into_iter()
-        .map(|item| decode::<SnapshotItem>(item).map(|i| i.snapshot))
-        .collect()
+        let range =
+            (keys::rating_partition(seller, marketplace), keys::rating_sort_key(from), keys::rating_sort_key(to));
+        self.decoded_range(range, |i: SnapshotItem| i.snapshot).await
     }
 
     async fn put_snapshot(
