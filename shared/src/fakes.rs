@@ -17,7 +17,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use tokio::time::Instant;
 
-use crate::alerts::{AlertLedger, Claim, ClaimToken, DigestEntry, DigestLog, LedgerWrite, MailError, Mailer};
+use crate::alerts::{AlertKey, AlertLedger, Claim, ClaimToken, DigestEntry, DigestLog, LedgerWrite, MailError, Mailer};
 use crate::domain::ratings::DailyBuckets;
 use crate::domain::{Clock, EmailAddress, Marketplace, Order, OrderId, Region, SellerAccount, SellerId};
 use crate::events::{DomainEvent, EventPublisher, PublishError};
@@ -292,8 +292,8 @@ impl MemoryLedger {
         Arc::new(Self { clock, lease, entries: Mutex::new(HashMap::new()), digest: Mutex::new(Vec::new()) })
     }
 
-    fn key(seller: &SellerId, event_id: &str, recipient: &EmailAddress) -> (SellerId, String, String) {
-        (seller.clone(), event_id.to_string(), recipient.as_str().to_string())
+    fn key(key: &AlertKey<'_>) -> (SellerId, String, String) {
+        (key.seller.clone(), key.event_id.to_string(), key.recipient.as_str().to_string())
     }
 
     /// Replace (or with `None` remove) the entry, only for the holder of its claim.
@@ -312,15 +312,10 @@ impl MemoryLedger {
 
 #[async_trait]
 impl AlertLedger for MemoryLedger {
-    async fn claim_alert(
-        &self,
-        seller: &SellerId,
-        event_id: &str,
-        recipient: &EmailAddress,
-    ) -> Result<Claim, StoreError> {
+    async fn claim_alert(&self, key: &AlertKey<'_>) -> Result<Claim, StoreError> {
         let now = self.clock.now();
         let mut entries = lock(&self.entries);
-        let key = Self::key(seller, event_id, recipient);
+        let key = Self::key(key);
         match entries.get(&key) {
             Some(LedgerEntry::Sent) => return Ok(Claim::AlreadySent),
             Some(LedgerEntry::Sending { lease_until, .. }) if *lease_until > now => return Ok(Claim::InFlight),
@@ -331,24 +326,12 @@ impl AlertLedger for MemoryLedger {
         Ok(Claim::Claimed(token))
     }
 
-    async fn confirm_alert(
-        &self,
-        seller: &SellerId,
-        event_id: &str,
-        recipient: &EmailAddress,
-        token: &ClaimToken,
-    ) -> Result<LedgerWrite, StoreError> {
-        Ok(self.as_holder(Self::key(seller, event_id, recipient), token, Some(LedgerEntry::Sent)))
+    async fn confirm_alert(&self, key: &AlertKey<'_>, token: &ClaimToken) -> Result<LedgerWrite, StoreError> {
+        Ok(self.as_holder(Self::key(key), token, Some(LedgerEntry::Sent)))
     }
 
-    async fn release_alert(
-        &self,
-        seller: &SellerId,
-        event_id: &str,
-        recipient: &EmailAddress,
-        token: &ClaimToken,
-    ) -> Result<LedgerWrite, StoreError> {
-        Ok(self.as_holder(Self::key(seller, event_id, recipient), token, None))
+    async fn release_alert(&self, key: &AlertKey<'_>, token: &ClaimToken) -> Result<LedgerWrite, StoreError> {
+        Ok(self.as_holder(Self::key(key), token, None))
     }
 }
 

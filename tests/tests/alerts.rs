@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use autopilot_shared::alerts::mime::{decode_image, decode_part};
-use autopilot_shared::alerts::{AlertLedger, Alerts, Claim, ClaimToken, LedgerWrite, SesMailer};
+use autopilot_shared::alerts::{AlertKey, AlertLedger, Alerts, Claim, ClaimToken, LedgerWrite, SesMailer};
 use autopilot_shared::domain::feedback::DeadlineKind;
 use autopilot_shared::domain::ratings::{Crossing, DailyBuckets, PositiveBaseline, StarCounts, ratings};
 use autopilot_shared::domain::triage::{Ground, Verdict};
@@ -380,33 +380,63 @@ fn token(claim: Claim) -> ClaimToken {
 async fn a_claim_held_by_a_live_sender_is_in_flight_and_a_dead_ones_is_taken_over() {
     let w = World::new().await;
     let (seller, to) = (&w.seller.seller_id, &w.seller.alert_recipients[0]);
-    let first = token(w.store.claim_alert(seller, "e1", to).await.unwrap());
-    assert_eq!(w.store.claim_alert(seller, "e1", to).await.unwrap(), Claim::InFlight, "a concurrent duplicate");
+    let first = token(w.store.claim_alert(&AlertKey { seller, event_id: "e1", recipient: to }).await.unwrap());
+    assert_eq!(
+        w.store.claim_alert(&AlertKey { seller, event_id: "e1", recipient: to }).await.unwrap(),
+        Claim::InFlight,
+        "a concurrent duplicate"
+    );
     // the claimer died before sending: after the lease a retry may send
     w.clock.advance(Duration::seconds(61));
-    let second = token(w.store.claim_alert(seller, "e1", to).await.unwrap());
+    let second = token(w.store.claim_alert(&AlertKey { seller, event_id: "e1", recipient: to }).await.unwrap());
     assert_ne!(first, second);
-    assert_eq!(w.store.confirm_alert(seller, "e1", to, &second).await.unwrap(), LedgerWrite::Done);
+    assert_eq!(
+        w.store.confirm_alert(&AlertKey { seller, event_id: "e1", recipient: to }, &second).await.unwrap(),
+        LedgerWrite::Done
+    );
     w.clock.advance(Duration::days(1));
-    assert_eq!(w.store.claim_alert(seller, "e1", to).await.unwrap(), Claim::AlreadySent, "sent is final");
+    assert_eq!(
+        w.store.claim_alert(&AlertKey { seller, event_id: "e1", recipient: to }).await.unwrap(),
+        Claim::AlreadySent,
+        "sent is final"
+    );
     // a failed send is released, so the retry sends
-    let failed = token(w.store.claim_alert(seller, "e2", to).await.unwrap());
-    assert_eq!(w.store.release_alert(seller, "e2", to, &failed).await.unwrap(), LedgerWrite::Done);
-    assert!(matches!(w.store.claim_alert(seller, "e2", to).await.unwrap(), Claim::Claimed(_)));
+    let failed = token(w.store.claim_alert(&AlertKey { seller, event_id: "e2", recipient: to }).await.unwrap());
+    assert_eq!(
+        w.store.release_alert(&AlertKey { seller, event_id: "e2", recipient: to }, &failed).await.unwrap(),
+        LedgerWrite::Done
+    );
+    assert!(matches!(
+        w.store.claim_alert(&AlertKey { seller, event_id: "e2", recipient: to }).await.unwrap(),
+        Claim::Claimed(_)
+    ));
 }
 
 #[tokio::test]
 async fn a_sender_that_outlived_its_lease_cannot_undo_the_one_that_took_over() {
     let w = World::new().await;
     let (seller, to) = (&w.seller.seller_id, &w.seller.alert_recipients[0]);
-    let slow = token(w.store.claim_alert(seller, "e3", to).await.unwrap());
+    let slow = token(w.store.claim_alert(&AlertKey { seller, event_id: "e3", recipient: to }).await.unwrap());
     w.clock.advance(Duration::seconds(61));
-    let retry = token(w.store.claim_alert(seller, "e3", to).await.unwrap());
-    assert_eq!(w.store.confirm_alert(seller, "e3", to, &retry).await.unwrap(), LedgerWrite::Done);
+    let retry = token(w.store.claim_alert(&AlertKey { seller, event_id: "e3", recipient: to }).await.unwrap());
+    assert_eq!(
+        w.store.confirm_alert(&AlertKey { seller, event_id: "e3", recipient: to }, &retry).await.unwrap(),
+        LedgerWrite::Done
+    );
     // the slow sender's send failed at last: its release must not delete the confirmed entry
-    assert_eq!(w.store.release_alert(seller, "e3", to, &slow).await.unwrap(), LedgerWrite::NotHolder);
-    assert_eq!(w.store.confirm_alert(seller, "e3", to, &slow).await.unwrap(), LedgerWrite::NotHolder);
-    assert_eq!(w.store.claim_alert(seller, "e3", to).await.unwrap(), Claim::AlreadySent, "never mailed again");
+    assert_eq!(
+        w.store.release_alert(&AlertKey { seller, event_id: "e3", recipient: to }, &slow).await.unwrap(),
+        LedgerWrite::NotHolder
+    );
+    assert_eq!(
+        w.store.confirm_alert(&AlertKey { seller, event_id: "e3", recipient: to }, &slow).await.unwrap(),
+        LedgerWrite::NotHolder
+    );
+    assert_eq!(
+        w.store.claim_alert(&AlertKey { seller, event_id: "e3", recipient: to }).await.unwrap(),
+        Claim::AlreadySent,
+        "never mailed again"
+    );
 }
 
 #[tokio::test]
@@ -428,8 +458,8 @@ async fn a_frozen_dynamodb_fails_a_call_within_the_operation_timeout() {
     );
     let started = std::time::Instant::now();
     let seller = autopilot_tests::fixtures::seller_id(1);
-    let result =
-        store.claim_alert(&seller, "e4", &autopilot_shared::domain::EmailAddress::parse("a@b.example").unwrap()).await;
+    let to = autopilot_shared::domain::EmailAddress::parse("a@b.example").unwrap();
+    let result = store.claim_alert(&AlertKey { seller: &seller, event_id: "e4", recipient: &to }).await;
     let took = started.elapsed();
     held.abort();
     assert!(result.is_err(), "{result:?}");

@@ -241,32 +241,23 @@ pub enum LedgerWrite {
     NotHolder,
 }
 
+/// One ledger entry: one event (or digest) mailed to one recipient of a seller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AlertKey<'a> {
+    pub seller: &'a SellerId,
+    pub event_id: &'a str,
+    pub recipient: &'a EmailAddress,
+}
+
 /// Which (event, recipient) pairs were mailed.
 #[async_trait]
 pub trait AlertLedger: Send + Sync {
-    /// Claim sending `event_id` to `recipient`, for a short lease.
-    async fn claim_alert(
-        &self,
-        seller: &SellerId,
-        event_id: &str,
-        recipient: &EmailAddress,
-    ) -> Result<Claim, StoreError>;
+    /// Claim sending the mail, for a short lease.
+    async fn claim_alert(&self, key: &AlertKey<'_>) -> Result<Claim, StoreError>;
     /// The mail was handed to SES: never send it again. Only for the claim's holder.
-    async fn confirm_alert(
-        &self,
-        seller: &SellerId,
-        event_id: &str,
-        recipient: &EmailAddress,
-        token: &ClaimToken,
-    ) -> Result<LedgerWrite, StoreError>;
+    async fn confirm_alert(&self, key: &AlertKey<'_>, token: &ClaimToken) -> Result<LedgerWrite, StoreError>;
     /// Undo a claim whose send failed, so a retry sends. Only for the claim's holder.
-    async fn release_alert(
-        &self,
-        seller: &SellerId,
-        event_id: &str,
-        recipient: &EmailAddress,
-        token: &ClaimToken,
-    ) -> Result<LedgerWrite, StoreError>;
+    async fn release_alert(&self, key: &AlertKey<'_>, token: &ClaimToken) -> Result<LedgerWrite, StoreError>;
 }
 
 /// One event as the digest log keeps it.
@@ -365,7 +356,8 @@ impl Alerts {
         let mut outcome = AlertOutcome::default();
         let mut failure = None;
         for recipient in &seller.alert_recipients {
-            let token = match self.ledger.claim_alert(&seller.seller_id, event_id, recipient).await? {
+            let key = AlertKey { seller: &seller.seller_id, event_id, recipient };
+            let token = match self.ledger.claim_alert(&key).await? {
                 Claim::Claimed(token) => token,
                 Claim::AlreadySent => {
                     outcome.already_sent += 1;
@@ -381,7 +373,7 @@ impl Alerts {
             let raw = mime::raw_message(mail, &self.from, recipient.as_str(), &message_id, self.clock.now());
             match self.mailer.send(&self.from, recipient, &raw).await {
                 Ok(()) => {
-                    let confirmed = self.ledger.confirm_alert(&seller.seller_id, event_id, recipient, &token).await?;
+                    let confirmed = self.ledger.confirm_alert(&key, &token).await?;
                     if confirmed == LedgerWrite::NotHolder {
                         // Only when this send outlasted the lease (see ALERT_SEND_LEASE's bound).
                         tracing::error!(
@@ -393,7 +385,7 @@ impl Alerts {
                 }
                 Err(source) => {
                     // A holder that lost its claim leaves the entry to the one that has it.
-                    self.ledger.release_alert(&seller.seller_id, event_id, recipient, &token).await?;
+                    self.ledger.release_alert(&key, &token).await?;
                     failure = Some(AlertError::Send { recipient: recipient.to_string(), source });
                 }
             }

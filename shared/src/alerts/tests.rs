@@ -78,7 +78,12 @@ async fn a_duplicate_during_a_live_claim_fails_and_a_dead_claim_is_taken_over() 
     let w = world().await;
     let owner = seller().alert_recipients[0].clone();
     // Another invocation holds the owner's claim and is sending now.
-    let Claim::Claimed(_) = w.ledger.claim_alert(&seller().seller_id, "e1", &owner).await.unwrap() else {
+    let Claim::Claimed(_) = w
+        .ledger
+        .claim_alert(&AlertKey { seller: &seller().seller_id, event_id: "e1", recipient: &owner })
+        .await
+        .unwrap()
+    else {
         panic!("first claim")
     };
     let err = w.alerts.handle(&negative("e1")).await.unwrap_err();

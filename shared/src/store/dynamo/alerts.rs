@@ -59,14 +59,10 @@ impl LedgerState {
 }
 
 /// The key of the ledger entry for mailing `event_id` to `recipient`.
-fn ledger_key(
-    seller: &SellerId,
-    event_id: &str,
-    recipient: &crate::domain::EmailAddress,
-) -> std::collections::HashMap<String, AttributeValue> {
+fn ledger_key(key: &crate::alerts::AlertKey<'_>) -> std::collections::HashMap<String, AttributeValue> {
     [
-        (schema::PARTITION_KEY.to_string(), s(keys::alerts_partition(seller))),
-        (schema::SORT_KEY.to_string(), s(keys::alert_sort_key(event_id, recipient.as_str()))),
+        (schema::PARTITION_KEY.to_string(), s(keys::alerts_partition(key.seller))),
+        (schema::SORT_KEY.to_string(), s(keys::alert_sort_key(key.event_id, key.recipient.as_str()))),
     ]
     .into()
 }
@@ -85,12 +81,7 @@ struct DigestItem {
 
 #[async_trait]
 impl crate::alerts::AlertLedger for DynamoStore {
-    async fn claim_alert(
-        &self,
-        seller: &SellerId,
-        event_id: &str,
-        recipient: &crate::domain::EmailAddress,
-    ) -> Result<crate::alerts::Claim, StoreError> {
+    async fn claim_alert(&self, key: &crate::alerts::AlertKey<'_>) -> Result<crate::alerts::Claim, StoreError> {
         use crate::alerts::Claim;
         #[derive(Serialize)]
         struct LedgerItem {
@@ -105,8 +96,8 @@ impl crate::alerts::AlertLedger for DynamoStore {
         let now = self.clock.now();
         let token = crate::alerts::ClaimToken::new();
         let item = LedgerItem {
-            pk: keys::alerts_partition(seller),
-            sk: keys::alert_sort_key(event_id, recipient.as_str()),
+            pk: keys::alerts_partition(key.seller),
+            sk: keys::alert_sort_key(key.event_id, key.recipient.as_str()),
             state: LedgerState::Sending,
             claim_token: token.0.clone(),
             claimed_at: now,
@@ -152,16 +143,14 @@ impl crate::alerts::AlertLedger for DynamoStore {
 
     async fn confirm_alert(
         &self,
-        seller: &SellerId,
-        event_id: &str,
-        recipient: &crate::domain::EmailAddress,
+        key: &crate::alerts::AlertKey<'_>,
         token: &crate::alerts::ClaimToken,
     ) -> Result<crate::alerts::LedgerWrite, StoreError> {
         let result = self
             .client
             .update_item()
             .table_name(&self.config.table_name)
-            .set_key(Some(ledger_key(seller, event_id, recipient)))
+            .set_key(Some(ledger_key(key)))
             .update_expression("SET #state = :sent, sent_at = :at REMOVE lease_until")
             .condition_expression("#token = :token AND #state = :sending")
             .expression_attribute_names("#state", "state")
@@ -178,16 +167,14 @@ impl crate::alerts::AlertLedger for DynamoStore {
 
     async fn release_alert(
         &self,
-        seller: &SellerId,
-        event_id: &str,
-        recipient: &crate::domain::EmailAddress,
+        key: &crate::alerts::AlertKey<'_>,
         token: &crate::alerts::ClaimToken,
     ) -> Result<crate::alerts::LedgerWrite, StoreError> {
         let result = self
             .client
             .delete_item()
             .table_name(&self.config.table_name)
-            .set_key(Some(ledger_key(seller, event_id, recipient)))
+            .set_key(Some(ledger_key(key)))
             .condition_expression("#token = :token AND #state = :sending")
             .expression_attribute_names("#state", "state")
             .expression_attribute_names("#token", "claim_token")
