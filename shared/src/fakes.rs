@@ -26,8 +26,8 @@ use crate::spapi::{
     SearchOrdersResponse, SellerCalls, SpApiAccess, SpApiError,
 };
 use crate::store::{
-    CheckpointStore, CheckpointStream, DueOrder, DueReviewRequests, Expect, OrderRepository, PutOutcome,
-    RatingSnapshot, RatingStore, SellerDirectory, StoreError, SyncCheckpoint, Versioned,
+    CheckpointKey, CheckpointStore, DueOrder, DueReviewRequests, Expect, OrderRepository, PutOutcome, RatingSnapshot,
+    RatingStore, SellerDirectory, StoreError, SyncCheckpoint, Versioned,
 };
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -49,7 +49,7 @@ fn unavailable(operation: &'static str) -> StoreError {
 pub struct MemoryStore {
     orders: Mutex<BTreeMap<(SellerId, OrderId), Versioned<Order>>>,
     sellers: Mutex<BTreeMap<SellerId, SellerAccount>>,
-    checkpoints: Mutex<HashMap<(SellerId, Marketplace, CheckpointStream), SyncCheckpoint>>,
+    checkpoints: Mutex<HashMap<CheckpointKey, SyncCheckpoint>>,
     snapshots: Mutex<BTreeMap<(SellerId, Marketplace, NaiveDate), RatingSnapshot>>,
     buckets: Mutex<HashMap<(SellerId, Marketplace), DailyBuckets>>,
     /// Per order: (writes to let through first, writes that then find another writer first).
@@ -183,25 +183,14 @@ impl SellerDirectory for MemoryStore {
 
 #[async_trait]
 impl CheckpointStore for MemoryStore {
-    async fn get_checkpoint(
-        &self,
-        seller: &SellerId,
-        marketplace: Marketplace,
-        stream: CheckpointStream,
-    ) -> Result<Option<SyncCheckpoint>, StoreError> {
+    async fn get_checkpoint(&self, key: &CheckpointKey) -> Result<Option<SyncCheckpoint>, StoreError> {
         self.check("GetItem")?;
-        Ok(lock(&self.checkpoints).get(&(seller.clone(), marketplace, stream)).cloned())
+        Ok(lock(&self.checkpoints).get(key).cloned())
     }
 
-    async fn put_checkpoint(
-        &self,
-        seller: &SellerId,
-        marketplace: Marketplace,
-        stream: CheckpointStream,
-        checkpoint: &SyncCheckpoint,
-    ) -> Result<(), StoreError> {
+    async fn put_checkpoint(&self, key: &CheckpointKey, checkpoint: &SyncCheckpoint) -> Result<(), StoreError> {
         self.check("PutItem")?;
-        lock(&self.checkpoints).insert((seller.clone(), marketplace, stream), checkpoint.clone());
+        lock(&self.checkpoints).insert(key.clone(), checkpoint.clone());
         Ok(())
     }
 }

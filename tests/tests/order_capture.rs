@@ -9,7 +9,9 @@ use autopilot_shared::domain::{
     Clock, ManualClock, Marketplace, OrderId, OrderStatus, ReviewRequest, SellerAccount, SellerId, SkipReason,
 };
 use autopilot_shared::spapi::{Operation, UsagePlan, UsagePlans};
-use autopilot_shared::store::{CheckpointStore, CheckpointStream, DynamoStore, OrderRepository, SellerDirectory};
+use autopilot_shared::store::{
+    CheckpointKey, CheckpointStore, CheckpointStream, DynamoStore, OrderRepository, SellerDirectory,
+};
 use autopilot_tests::fixtures::{at, seller};
 use autopilot_tests::sim::{deadline_in, sim_harness, sim_order};
 use autopilot_tests::{dynamodb_client, fresh_store, workspace_root};
@@ -244,8 +246,7 @@ async fn the_reconciliation_poll_records_missed_orders_and_moves_its_checkpoint(
     let order =
         store.get_order(&account.seller_id, &OrderId::parse("111-2000000-0000007").unwrap()).await.unwrap().unwrap();
     assert!(matches!(order.value.review_request, ReviewRequest::Pending { needs_delivery_dates: false, .. }));
-    let checkpoint =
-        store.get_checkpoint(&account.seller_id, Marketplace::Us, CheckpointStream::Orders).await.unwrap().unwrap();
+    let checkpoint = store.get_checkpoint(&orders_checkpoint(&account)).await.unwrap().unwrap();
     assert_eq!(checkpoint.synced_until, sim.now() - Duration::minutes(2));
     assert_eq!(checkpoint.resume, None);
 
@@ -268,8 +269,7 @@ async fn the_poll_stops_before_its_deadline_and_resumes_where_it_stopped() {
     let deps = sync_deps(&h, &store);
     let first = deps.run(deadline_in(1.2)).await.unwrap();
     assert!(first.incomplete == 1 && first.pages >= 1 && first.pages < 5, "{first:?}");
-    let checkpoint =
-        store.get_checkpoint(&account.seller_id, Marketplace::Us, CheckpointStream::Orders).await.unwrap().unwrap();
+    let checkpoint = store.get_checkpoint(&orders_checkpoint(&account)).await.unwrap().unwrap();
     assert!(checkpoint.resume.is_some(), "a resume point after a partial run");
 
     let mut total = first.orders_seen;
@@ -281,8 +281,7 @@ async fn the_poll_stops_before_its_deadline_and_resumes_where_it_stopped() {
         }
     }
     assert_eq!(total, 500, "every order seen exactly once across runs");
-    let checkpoint =
-        store.get_checkpoint(&account.seller_id, Marketplace::Us, CheckpointStream::Orders).await.unwrap().unwrap();
+    let checkpoint = store.get_checkpoint(&orders_checkpoint(&account)).await.unwrap().unwrap();
     assert_eq!(checkpoint.resume, None);
     for n in [0u32, 250, 499] {
         let id = OrderId::parse(format!("111-3000000-{n:07}")).unwrap();
@@ -376,4 +375,8 @@ async fn an_order_older_than_the_retention_is_acknowledged_on_every_redelivery()
     }
     let seller = SellerId::parse(OFFICIAL_SELLER).unwrap();
     assert!(store.get_order(&seller, &OrderId::parse(OFFICIAL_ORDER).unwrap()).await.unwrap().is_none());
+}
+
+fn orders_checkpoint(account: &SellerAccount) -> CheckpointKey {
+    CheckpointKey { seller: account.seller_id.clone(), marketplace: Marketplace::Us, stream: CheckpointStream::Orders }
 }

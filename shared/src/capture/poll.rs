@@ -17,7 +17,8 @@ use crate::domain::{Clock, Marketplace, OrderId, SellerAccount};
 use crate::notifications::api_order_change;
 use crate::spapi::{OrdersQuery, SellerCalls, SpApiAccess, SpApiError};
 use crate::store::{
-    CheckpointStore, CheckpointStream, OrderRepository, ResumePoint, SellerDirectory, StoreError, SyncCheckpoint,
+    CheckpointKey, CheckpointStore, CheckpointStream, OrderRepository, ResumePoint, SellerDirectory, StoreError,
+    SyncCheckpoint,
 };
 
 /// Settings of the reconciliation poll.
@@ -139,6 +140,12 @@ pub struct SellerPoll<'a> {
     pub deadline: Instant,
 }
 
+impl SellerPoll<'_> {
+    fn checkpoint(&self, stream: CheckpointStream) -> CheckpointKey {
+        CheckpointKey { seller: self.seller.seller_id.clone(), marketplace: self.marketplace, stream }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Work {
     Orders,
@@ -236,7 +243,7 @@ impl OrderSync {
         poll: &SellerPoll<'_>,
         stream: CheckpointStream,
     ) -> Result<(DateTime<Utc>, Option<ResumePoint>), StoreError> {
-        let stored = self.checkpoints.get_checkpoint(&poll.seller.seller_id, poll.marketplace, stream).await?;
+        let stored = self.checkpoints.get_checkpoint(&poll.checkpoint(stream)).await?;
         let now = self.clock.now();
         Ok(match stored {
             Some(checkpoint) => (checkpoint.synced_until, checkpoint.resume),
@@ -260,7 +267,7 @@ impl OrderSync {
             }
             None => SyncCheckpoint { synced_until: cutoff, resume: None },
         };
-        self.checkpoints.put_checkpoint(&poll.seller.seller_id, poll.marketplace, stream, &checkpoint).await
+        self.checkpoints.put_checkpoint(&poll.checkpoint(stream), &checkpoint).await
     }
 
     /// Poll searchOrders (Orders v2026-01-01) for one seller and marketplace from the stored

@@ -170,21 +170,18 @@ impl CheckpointStream {
     }
 }
 
+/// Whose checkpoint: a seller's poll of one stream in one marketplace.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct CheckpointKey {
+    pub seller: SellerId,
+    pub marketplace: Marketplace,
+    pub stream: CheckpointStream,
+}
+
 #[async_trait]
 pub trait CheckpointStore: Send + Sync {
-    async fn get_checkpoint(
-        &self,
-        seller: &SellerId,
-        marketplace: Marketplace,
-        stream: CheckpointStream,
-    ) -> Result<Option<SyncCheckpoint>, StoreError>;
-    async fn put_checkpoint(
-        &self,
-        seller: &SellerId,
-        marketplace: Marketplace,
-        stream: CheckpointStream,
-        checkpoint: &SyncCheckpoint,
-    ) -> Result<(), StoreError>;
+    async fn get_checkpoint(&self, key: &CheckpointKey) -> Result<Option<SyncCheckpoint>, StoreError>;
+    async fn put_checkpoint(&self, key: &CheckpointKey, checkpoint: &SyncCheckpoint) -> Result<(), StoreError>;
 }
 
 #[async_trait]

@@ -46,28 +46,17 @@ impl SellerDirectory for DynamoStore {
 
 #[async_trait]
 impl CheckpointStore for DynamoStore {
-    async fn get_checkpoint(
-        &self,
-        seller: &SellerId,
-        marketplace: Marketplace,
-        stream: CheckpointStream,
-    ) -> Result<Option<SyncCheckpoint>, StoreError> {
-        let item = self
-            .get_consistent(keys::checkpoint_partition(seller, marketplace), keys::checkpoint_sort_key(stream))
-            .await?;
+    async fn get_checkpoint(&self, key: &CheckpointKey) -> Result<Option<SyncCheckpoint>, StoreError> {
+        let (pk, sk) =
+            (keys::checkpoint_partition(&key.seller, key.marketplace), keys::checkpoint_sort_key(key.stream));
+        let item = self.get_consistent(pk, sk).await?;
         item.map(|item| decode::<CheckpointItem>(item).map(|i| i.checkpoint)).transpose()
     }
 
-    async fn put_checkpoint(
-        &self,
-        seller: &SellerId,
-        marketplace: Marketplace,
-        stream: CheckpointStream,
-        checkpoint: &SyncCheckpoint,
-    ) -> Result<(), StoreError> {
+    async fn put_checkpoint(&self, key: &CheckpointKey, checkpoint: &SyncCheckpoint) -> Result<(), StoreError> {
         let item = CheckpointItem {
-            pk: keys::checkpoint_partition(seller, marketplace),
-            sk: keys::checkpoint_sort_key(stream),
+            pk: keys::checkpoint_partition(&key.seller, key.marketplace),
+            sk: keys::checkpoint_sort_key(key.stream),
             checkpoint: checkpoint.clone(),
         };
         self.put_unconditional(&item.pk, &item).await
