@@ -583,8 +583,8 @@ pub mod fixtures {
     use chrono::{DateTime, Duration, Utc};
 
     use crate::domain::{
-        DeliveryWindow, EmailAddress, FulfillmentChannel, Marketplace, Order, OrderId, OrderStatus, ReviewRequest,
-        ReviewRequestPolicy, SellerAccount, SellerId,
+        ChangeSource, DeliveryWindow, EmailAddress, FulfillmentChannel, Marketplace, Order, OrderChange, OrderId,
+        OrderStatus, ReviewRequest, ReviewRequestPolicy, SellerAccount, SellerId,
     };
 
     pub fn at(text: &str) -> DateTime<Utc> {
@@ -612,6 +612,27 @@ pub mod fixtures {
             review_requests: ReviewRequestPolicy::for_marketplaces(&[Marketplace::Us]),
             credentials_secret: "feedback-autopilot/test".into(),
             feedback: Default::default(),
+        }
+    }
+
+    /// An ORDER_CHANGE of order 1 (MFN, bought 1 March 10:00, delivery estimate 3-5 March)
+    /// reaching `status` at `changed_at`.
+    pub fn order_change(status: OrderStatus, changed_at: DateTime<Utc>) -> OrderChange {
+        OrderChange {
+            seller_id: seller_id(),
+            marketplace: Marketplace::Us,
+            order_id: order_id(1),
+            status,
+            fulfillment: FulfillmentChannel::Mfn,
+            purchase_date: Some(at("2026-03-01T10:00:00Z")),
+            delivery: DeliveryWindow::new(at("2026-03-03T00:00:00Z"), at("2026-03-05T00:00:00Z")),
+            changed_at,
+            order_type: Some("StandardOrder".into()),
+            programs: vec![],
+            skus: vec!["SKU-1".into()],
+            buyer_cancel_requested: false,
+            source: ChangeSource::Notification,
+            notification_id: None,
         }
     }
 

@@ -11,7 +11,6 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use autopilot_shared::capture::OrderRecorder;
-use autopilot_shared::dispatch::DispatchSettings;
 use autopilot_shared::spapi::{Operation, UsagePlans};
 use autopilot_tests::sim::{EventTap, as_notified, deadline_in, fba_sim_order, sim_harness, sim_order};
 use chrono::Duration;
@@ -40,15 +39,7 @@ fn main() {
             recorder.record(&as_notified(&order)).await.expect("record");
         }
         let tap = EventTap::new().await;
-        let deps = autopilot_shared::dispatch::Dispatcher {
-            orders: Arc::new(store.clone()),
-            due: Arc::new(store.clone()),
-            sellers: Arc::new(store.clone()),
-            events: Arc::new(tap.publisher().await),
-            api: h.api.clone(),
-            clock: sim.clock(),
-            settings: DispatchSettings::default(),
-        };
+        let deps = h.dispatcher(&store, Arc::new(tap.publisher().await));
         let before = store.capacity();
         let started = Instant::now();
         let summary = deps.run("bench", deadline_in(600.0)).await.expect("run");

@@ -210,6 +210,39 @@ impl SimHarness {
 }
 
 impl SimHarness {
+    /// The dispatcher over `store`, this harness's SP-API client and the simulator's clock.
+    pub fn dispatcher(
+        &self,
+        store: &autopilot_shared::store::DynamoStore,
+        events: Arc<dyn autopilot_shared::events::EventPublisher>,
+    ) -> autopilot_shared::dispatch::Dispatcher {
+        autopilot_shared::dispatch::Dispatcher {
+            orders: Arc::new(store.clone()),
+            due: Arc::new(store.clone()),
+            sellers: Arc::new(store.clone()),
+            events,
+            api: self.api.clone(),
+            clock: self.simulator().clock(),
+            settings: Default::default(),
+        }
+    }
+
+    /// The reconciliation poll over `store`, looking back `lookback` on a seller's first run.
+    pub fn order_sync(
+        &self,
+        store: &autopilot_shared::store::DynamoStore,
+        lookback: chrono::Duration,
+    ) -> autopilot_shared::capture::OrderSync {
+        autopilot_shared::capture::OrderSync {
+            api: self.api.clone(),
+            orders: Arc::new(store.clone()),
+            sellers: Arc::new(store.clone()),
+            checkpoints: Arc::new(store.clone()),
+            clock: self.simulator().clock(),
+            settings: autopilot_shared::capture::SyncSettings { initial_lookback: lookback },
+        }
+    }
+
     /// A fresh table on the simulator's clock holding the harness's seller, selling in the US
     /// marketplace only.
     pub async fn us_seller_store(&self) -> (autopilot_shared::store::DynamoStore, SellerAccount) {

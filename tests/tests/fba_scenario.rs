@@ -18,8 +18,7 @@ use autopilot_shared::spapi::SellerCalls;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use autopilot_shared::capture::{OrderRecorder, SyncSettings};
-use autopilot_shared::dispatch::DispatchSettings;
+use autopilot_shared::capture::OrderRecorder;
 use autopilot_shared::domain::{ExpiryReason, Marketplace, OrderId, ReviewRequest, SkipReason};
 use autopilot_shared::spapi::UsagePlans;
 use autopilot_shared::store::OrderRepository;
@@ -154,23 +153,8 @@ async fn run_scenario(afn_deliver_by_window: bool, seed: u64) {
     let (orders, timeline) = plan_orders(seller.seller_id.as_str(), start, seed);
     let recorder = OrderRecorder::new(Arc::new(store.clone()), Arc::new(store.clone()));
     let tap = EventTap::new().await;
-    let solicit_deps = autopilot_shared::dispatch::Dispatcher {
-        orders: Arc::new(store.clone()),
-        due: Arc::new(store.clone()),
-        sellers: Arc::new(store.clone()),
-        events: Arc::new(tap.publisher().await),
-        api: h.api.clone(),
-        clock: sim.clock(),
-        settings: DispatchSettings::default(),
-    };
-    let sync_deps = autopilot_shared::capture::OrderSync {
-        api: h.api.clone(),
-        orders: Arc::new(store.clone()),
-        sellers: Arc::new(store.clone()),
-        checkpoints: Arc::new(store.clone()),
-        clock: sim.clock(),
-        settings: SyncSettings { initial_lookback: Duration::days(2) },
-    };
+    let solicit_deps = h.dispatcher(&store, Arc::new(tap.publisher().await));
+    let sync_deps = h.order_sync(&store, Duration::days(2));
     let delivery = DeliveryOptions { duplicate_share: 0.2, shuffle: true, drop_share: 0.15 };
     let mut pending = timeline.into_iter().peekable();
     let mut elsewhere = 0;

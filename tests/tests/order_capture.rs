@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use autopilot_shared::capture::{OrderRecorder, RecordOutcome, SyncSettings};
+use autopilot_shared::capture::{OrderRecorder, RecordOutcome};
 use autopilot_shared::domain::{
     Clock, ManualClock, Marketplace, OrderId, OrderStatus, ReviewRequest, SellerAccount, SellerId, SkipReason,
 };
@@ -222,14 +222,7 @@ async fn a_batch_reports_only_its_bad_messages_as_failures() {
 }
 
 fn sync_deps(h: &autopilot_tests::sim::SimHarness, store: &DynamoStore) -> autopilot_shared::capture::OrderSync {
-    autopilot_shared::capture::OrderSync {
-        api: h.api.clone(),
-        orders: Arc::new(store.clone()),
-        sellers: Arc::new(store.clone()),
-        checkpoints: Arc::new(store.clone()),
-        clock: h.simulator().clock(),
-        settings: SyncSettings { initial_lookback: Duration::days(30) },
-    }
+    h.order_sync(store, Duration::days(30))
 }
 
 #[tokio::test]

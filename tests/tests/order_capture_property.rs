@@ -19,7 +19,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use autopilot_shared::capture::{OrderRecorder, OrderSync, SellerPoll, SyncSettings};
+use autopilot_shared::capture::{OrderRecorder, SellerPoll};
 use autopilot_shared::domain::{
     ChangeEffect, ChangeSource, Clock, DeliveryWindow, FulfillmentChannel, Marketplace, Order, OrderChange, OrderId,
     OrderStatus, Region, ReviewRequest, ReviewRequestPolicy, SellerId, apply_change,
@@ -257,14 +257,7 @@ fn lost_shuffled_and_duplicated_notifications_plus_a_poll_equal_the_true_history
             }
             sim.set_time(at("2026-03-20T00:00:00Z"));
             let api = h.api.seller(&account, Region::Na).await.unwrap();
-            let sync = OrderSync {
-                api: h.api.clone(),
-                orders: Arc::new(store.clone()),
-                sellers: Arc::new(store.clone()),
-                checkpoints: Arc::new(store.clone()),
-                clock: sim.clock(),
-                settings: SyncSettings { initial_lookback: Duration::days(30) },
-            };
+            let sync = h.order_sync(&store, Duration::days(30));
             let poll = SellerPoll {
                 api: api.as_ref(),
                 recorder: &recorder,

@@ -6,28 +6,13 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 
 use super::*;
-use crate::domain::{ChangeSource, DeliveryWindow, FulfillmentChannel, Marketplace, OrderStatus, ReviewRequest};
+use crate::domain::{OrderStatus, ReviewRequest};
 use crate::fakes::MemoryStore;
 use crate::fakes::fixtures::{at, order_id, seller, seller_id};
 use crate::lambda::Failure;
 
 fn change(status: OrderStatus, changed_at: DateTime<Utc>) -> OrderChange {
-    OrderChange {
-        seller_id: seller_id(),
-        marketplace: Marketplace::Us,
-        order_id: order_id(1),
-        status,
-        fulfillment: FulfillmentChannel::Mfn,
-        purchase_date: Some(at("2026-03-01T00:00:00Z")),
-        delivery: DeliveryWindow::new(at("2026-03-03T00:00:00Z"), at("2026-03-05T00:00:00Z")),
-        changed_at,
-        order_type: Some("StandardOrder".into()),
-        programs: vec![],
-        skus: vec!["SKU-1".into()],
-        buyer_cancel_requested: false,
-        source: ChangeSource::Notification,
-        notification_id: None,
-    }
+    crate::fakes::fixtures::order_change(status, changed_at)
 }
 
 async fn world() -> (Arc<MemoryStore>, OrderRecorder) {

@@ -222,22 +222,7 @@ mod tests {
     }
 
     fn change(status: OrderStatus, changed_at: &str) -> OrderChange {
-        OrderChange {
-            seller_id: SellerId::parse("A3TH9S8BH6GOGM").unwrap(),
-            marketplace: Marketplace::Us,
-            order_id: OrderId::parse("903-8868176-2219830").unwrap(),
-            status,
-            fulfillment: FulfillmentChannel::Mfn,
-            purchase_date: Some(t("2026-03-01T10:00:00Z")),
-            delivery: DeliveryWindow::new(t("2026-03-03T00:00:00Z"), t("2026-03-05T00:00:00Z")),
-            changed_at: t(changed_at),
-            order_type: Some("StandardOrder".into()),
-            programs: vec![],
-            skus: vec!["SKU-1".into()],
-            buyer_cancel_requested: false,
-            source: ChangeSource::Notification,
-            notification_id: None,
-        }
+        crate::fakes::fixtures::order_change(status, t(changed_at))
     }
 
     fn policy() -> ReviewRequestPolicy {

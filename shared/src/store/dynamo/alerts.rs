@@ -40,6 +40,19 @@ impl DynamoStore {
     }
 }
 
+/// The condition of a confirm or release: the entry is still being sent under `token`'s claim.
+/// (A macro: the update and delete builders are different types with the same methods.)
+macro_rules! as_holder {
+    ($request:expr, $token:expr) => {
+        $request
+            .condition_expression("#token = :token AND #state = :sending")
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_names("#token", "claim_token")
+            .expression_attribute_values(":sending", s(LedgerState::Sending.as_str()))
+            .expression_attribute_values(":token", s($token.0.clone()))
+    };
+}
+
 /// Where a ledger entry stands: claimed and being sent under a lease, or sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -146,18 +159,10 @@ impl crate::alerts::AlertLedger for DynamoStore {
         key: &crate::alerts::AlertKey<'_>,
         token: &crate::alerts::ClaimToken,
     ) -> Result<crate::alerts::LedgerWrite, StoreError> {
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.config.table_name)
-            .set_key(Some(ledger_key(key)))
+        let update = self.client.update_item().table_name(&self.config.table_name).set_key(Some(ledger_key(key)));
+        let result = as_holder!(update, token)
             .update_expression("SET #state = :sent, sent_at = :at REMOVE lease_until")
-            .condition_expression("#token = :token AND #state = :sending")
-            .expression_attribute_names("#state", "state")
-            .expression_attribute_names("#token", "claim_token")
             .expression_attribute_values(":sent", s(LedgerState::Sent.as_str()))
-            .expression_attribute_values(":sending", s(LedgerState::Sending.as_str()))
-            .expression_attribute_values(":token", s(token.0.clone()))
             .expression_attribute_values(":at", s(self.clock.now().to_rfc3339()))
             .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .send()
@@ -170,19 +175,8 @@ impl crate::alerts::AlertLedger for DynamoStore {
         key: &crate::alerts::AlertKey<'_>,
         token: &crate::alerts::ClaimToken,
     ) -> Result<crate::alerts::LedgerWrite, StoreError> {
-        let result = self
-            .client
-            .delete_item()
-            .table_name(&self.config.table_name)
-            .set_key(Some(ledger_key(key)))
-            .condition_expression("#token = :token AND #state = :sending")
-            .expression_attribute_names("#state", "state")
-            .expression_attribute_names("#token", "claim_token")
-            .expression_attribute_values(":sending", s(LedgerState::Sending.as_str()))
-            .expression_attribute_values(":token", s(token.0.clone()))
-            .return_consumed_capacity(ReturnConsumedCapacity::Total)
-            .send()
-            .await;
+        let delete = self.client.delete_item().table_name(&self.config.table_name).set_key(Some(ledger_key(key)));
+        let result = as_holder!(delete, token).return_consumed_capacity(ReturnConsumedCapacity::Total).send().await;
         self.ledger_write("DeleteItem", result.map(|output| output.consumed_capacity))
     }
 }
