@@ -93,6 +93,19 @@ impl MemoryStore {
         orders.insert(key, Versioned { value: order, version });
     }
 
+    /// The snapshots of a seller and marketplace dated in `days`, oldest first.
+    fn snapshots_of(
+        &self,
+        seller: &SellerId,
+        marketplace: Marketplace,
+        days: impl std::ops::RangeBounds<NaiveDate>,
+    ) -> Result<Vec<RatingSnapshot>, StoreError> {
+        self.check("Query")?;
+        let snapshots = lock(&self.snapshots);
+        let of = |(s, m, d): &(SellerId, Marketplace, NaiveDate)| s == seller && *m == marketplace && days.contains(d);
+        Ok(snapshots.iter().filter(|(key, _)| of(key)).map(|(_, snapshot)| snapshot.clone()).collect())
+    }
+
     fn check(&self, operation: &'static str) -> Result<(), StoreError> {
         if self.unavailable.load(Ordering::SeqCst) { Err(unavailable(operation)) } else { Ok(()) }
     }
@@ -223,13 +236,7 @@ impl RatingStore for MemoryStore {
         marketplace: Marketplace,
         day: NaiveDate,
     ) -> Result<Option<RatingSnapshot>, StoreError> {
-        self.check("Query")?;
-        let snapshots = lock(&self.snapshots);
-        Ok(snapshots
-            .iter()
-            .filter(|((s, m, d), _)| s == seller && *m == marketplace && *d <= day)
-            .max_by_key(|((_, _, d), _)| *d)
-            .map(|(_, snapshot)| snapshot.clone()))
+        Ok(self.snapshots_of(seller, marketplace, ..=day)?.pop())
     }
 
     async fn snapshots_between(
@@ -239,13 +246,7 @@ impl RatingStore for MemoryStore {
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<Vec<RatingSnapshot>, StoreError> {
-        self.check("Query")?;
-        let snapshots = lock(&self.snapshots);
-        Ok(snapshots
-            .iter()
-            .filter(|((s, m, d), _)| s == seller && *m == marketplace && (from..=to).contains(d))
-            .map(|(_, snapshot)| snapshot.clone())
-            .collect())
+        self.snapshots_of(seller, marketplace, from..=to)
     }
 
     async fn put_snapshot(
@@ -561,7 +562,7 @@ impl SellerCalls for FakeAmazon {
 
     async fn fetch_report_document(
         &self,
-        _document_id: &str,
+        _document: &str,
         _deadline: Instant,
     ) -> Result<DownloadedDocument, SpApiError> {
         Err(not_served("getReportDocument"))

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use autopilot_shared::domain::{Marketplace, ReviewRequestPolicy, SellerAccount, SellerId};
-use autopilot_shared::onboarding::{Onboarding, SellerSecret};
+use autopilot_shared::onboarding::{NotificationType, Onboarding, SellerSecret};
 use autopilot_shared::spapi::{SecretsManagerCredentials, SpApi, SpApiConfig, UsagePlans};
 use spapi_sim::{RunningSimulator, Simulator};
 use tokio::time::Instant;
@@ -225,6 +225,21 @@ impl SimHarness {
             clock: self.simulator().clock(),
             settings: Default::default(),
         }
+    }
+
+    /// A fresh SQS queue that `seller`'s ORDER_CHANGE notifications are subscribed to.
+    pub async fn order_change_queue(&self, seller: &SellerAccount, name: &str) -> (aws_sdk_sqs::Client, String) {
+        let sdk = aws_config().await;
+        let sqs = aws_sdk_sqs::Client::new(&sdk);
+        let queue_name = format!("{name}-{}", uuid::Uuid::new_v4().simple());
+        let created = sqs.create_queue().queue_name(queue_name).send().await.expect("create the queue");
+        let queue = created.queue_url.expect("a queue URL");
+        let arn = queue_arn(&sqs, &queue).await;
+        onboarding(&sdk, &self.api)
+            .subscribe(seller, NotificationType::OrderChange, name, &arn, deadline_in(5.0))
+            .await
+            .expect("subscribe ORDER_CHANGE");
+        (sqs, queue)
     }
 
     /// The reconciliation poll over `store`, looking back `lookback` on a seller's first run.

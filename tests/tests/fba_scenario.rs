@@ -22,7 +22,7 @@ use autopilot_shared::capture::OrderRecorder;
 use autopilot_shared::domain::{ExpiryReason, Marketplace, OrderId, ReviewRequest, SkipReason};
 use autopilot_shared::spapi::UsagePlans;
 use autopilot_shared::store::OrderRepository;
-use autopilot_tests::sim::{EventTap, aws_config, deadline_in, fba_sim_order, queue_arn, sim_harness, sim_order};
+use autopilot_tests::sim::{EventTap, deadline_in, fba_sim_order, sim_harness, sim_order};
 use chrono::{DateTime, Duration, Utc};
 use spapi_sim::queues::{drain_queue, lambda_batch};
 use spapi_sim::{DeliveryOptions, Fidelity, SimOrder};
@@ -135,19 +135,8 @@ async fn run_scenario(afn_deliver_by_window: bool, seed: u64) {
     sim.set_seed(seed);
     sim.set_fidelity(Fidelity { afn_deliver_by_window, ..Fidelity::default() });
     let (store, seller) = h.us_seller_store().await;
-    let sqs = aws_sdk_sqs::Client::new(&aws_config().await);
-    let queue = sqs
-        .create_queue()
-        .queue_name(format!("orders-{}", uuid::Uuid::new_v4().simple()))
-        .send()
-        .await
-        .unwrap()
-        .queue_url
-        .unwrap();
+    let (sqs, queue) = h.order_change_queue(&seller, "scenario").await;
     let api = h.api.seller(&seller, Marketplace::Us.region()).await.unwrap();
-    let destination =
-        api.create_destination("scenario", &queue_arn(&sqs, &queue).await, deadline_in(5.0)).await.unwrap();
-    api.create_subscription("ORDER_CHANGE", &destination.destination_id, deadline_in(5.0)).await.unwrap();
 
     let start = sim.now();
     let (orders, timeline) = plan_orders(seller.seller_id.as_str(), start, seed);

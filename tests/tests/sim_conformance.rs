@@ -8,7 +8,7 @@ use autopilot_shared::notifications::{Notification, parse_notification};
 use autopilot_shared::spapi::SellerCalls;
 use autopilot_shared::spapi::UsagePlans;
 use autopilot_tests::schema::OperationModel;
-use autopilot_tests::sim::{SimHarness, aws_config, fba_sim_order, queue_arn, sim_harness, sim_order};
+use autopilot_tests::sim::{SimHarness, fba_sim_order, sim_harness, sim_order};
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use serde_json::Value;
 use spapi_sim::conformance::CLAUSES;
@@ -28,20 +28,8 @@ fn iso(t: DateTime<Utc>) -> String {
 impl Check {
     async fn new() -> Self {
         let h = sim_harness(UsagePlans::scaled(1000.0), |_| {}).await;
-        let sqs = aws_sdk_sqs::Client::new(&aws_config().await);
-        let queue = sqs
-            .create_queue()
-            .queue_name(format!("conformance-{}", uuid::Uuid::new_v4().simple()))
-            .send()
-            .await
-            .unwrap()
-            .queue_url
-            .unwrap();
-        let api = h.api.seller(&h.seller, Marketplace::Us.region()).await.unwrap();
-        let deadline = autopilot_tests::sim::deadline_in(5.0);
-        let destination =
-            api.create_destination("conformance", &queue_arn(&sqs, &queue).await, deadline).await.unwrap();
-        api.create_subscription("ORDER_CHANGE", &destination.destination_id, deadline).await.unwrap();
+        let seller = h.seller.clone();
+        let (sqs, queue) = h.order_change_queue(&seller, "conformance").await;
         Self { h, http: reqwest::Client::new(), sqs, queue }
     }
 

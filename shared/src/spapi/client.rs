@@ -592,11 +592,8 @@ impl SellerCalls for SellerApi {
 
     /// getReportDocument, then the download, decompressed. The URL lives five minutes: if it
     /// has expired by the time the download runs, a fresh one is asked for once.
-    async fn fetch_report_document(
-        &self,
-        document_id: &str,
-        deadline: Instant,
-    ) -> Result<DownloadedDocument, SpApiError> {
+    async fn fetch_report_document(&self, document: &str, deadline: Instant) -> Result<DownloadedDocument, SpApiError> {
+        let document_id = document;
         let document = self.get_report_document(document_id, deadline).await?;
         match self.download(&document, deadline).await {
             Err(SpApiError::DocumentUrlExpired { .. }) => {

@@ -48,11 +48,7 @@ pub trait SellerCalls: Send + Sync {
     async fn create_report(&self, spec: &CreateReportSpecification, deadline: Instant) -> Result<String, SpApiError>;
     async fn get_report(&self, report_id: &str, deadline: Instant) -> Result<Report, SpApiError>;
     /// getReportDocument and the download, decompressed.
-    async fn fetch_report_document(
-        &self,
-        document_id: &str,
-        deadline: Instant,
-    ) -> Result<DownloadedDocument, SpApiError>;
+    async fn fetch_report_document(&self, document: &str, deadline: Instant) -> Result<DownloadedDocument, SpApiError>;
 }
 
 /// Hands out the calls for a seller in a region (credentials fetched on first use).
