@@ -221,18 +221,30 @@ async fn a_batch_reports_only_its_bad_messages_as_failures() {
     assert!(err.to_string().contains("OrderChangeTrigger") && err.to_string().contains("TimeOfOrderChange"), "{err}");
 }
 
+/// A seller selling in the US with `count` orders `{prefix}-0000000...` shipped three days ago
+/// on Amazon, none of them recorded.
+async fn shipped_orders(
+    plans: UsagePlans,
+    prefix: &str,
+    count: u32,
+) -> (autopilot_tests::sim::SimHarness, DynamoStore, SellerAccount) {
+    let h = sim_harness(plans, |_| {}).await;
+    let sim = h.simulator();
+    let (store, account) = h.us_seller_store().await;
+    for n in 0..count {
+        sim.upsert_order(sim_order(&account.seller_id, &format!("{prefix}-{n:07}"), sim.now() - Duration::days(3)));
+    }
+    (h, store, account)
+}
+
 fn sync_deps(h: &autopilot_tests::sim::SimHarness, store: &DynamoStore) -> autopilot_shared::capture::OrderSync {
     h.order_sync(store, Duration::days(30))
 }
 
 #[tokio::test]
 async fn the_reconciliation_poll_records_missed_orders_and_moves_its_checkpoint() {
-    let h = sim_harness(UsagePlans::scaled(1000.0), |_| {}).await;
+    let (h, store, account) = shipped_orders(UsagePlans::scaled(1000.0), "111-2000000", 120).await;
     let sim = h.simulator();
-    let (store, account) = h.us_seller_store().await;
-    for n in 0..120u32 {
-        sim.upsert_order(sim_order(&account.seller_id, &format!("111-2000000-{n:07}"), sim.now() - Duration::days(3)));
-    }
     let deps = sync_deps(&h, &store);
     let summary = deps.run(deadline_in(30.0)).await.unwrap();
     assert_eq!((summary.pages, summary.orders_seen, summary.recorded, summary.failed), (2, 120, 120, 0));
@@ -253,12 +265,8 @@ async fn the_reconciliation_poll_records_missed_orders_and_moves_its_checkpoint(
 async fn the_poll_stops_before_its_deadline_and_resumes_where_it_stopped() {
     // searchOrders at 2 per second with a burst of 1: each page after the first waits 0.5 s
     let plans = UsagePlans::amazon().with(Operation::SearchOrders, UsagePlan { rate_per_second: 2.0, burst: 1 });
-    let h = sim_harness(plans, |_| {}).await;
+    let (h, store, account) = shipped_orders(plans, "111-3000000", 500).await;
     let sim = h.simulator();
-    let (store, account) = h.us_seller_store().await;
-    for n in 0..500u32 {
-        sim.upsert_order(sim_order(&account.seller_id, &format!("111-3000000-{n:07}"), sim.now() - Duration::days(3)));
-    }
     let deps = sync_deps(&h, &store);
     let first = deps.run(deadline_in(1.2)).await.unwrap();
     assert!(first.incomplete == 1 && first.pages >= 1 && first.pages < 5, "{first:?}");

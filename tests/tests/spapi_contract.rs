@@ -2,6 +2,7 @@
 //! official models (tests/fixtures/spapi/models), and the official examples through the
 //! client's types.
 
+use reqwest::Method;
 use std::collections::HashSet;
 
 use autopilot_shared::domain::Marketplace;
@@ -122,28 +123,28 @@ async fn simulator_responses_match_the_models() {
     let grantless = h.raw_access_token(true).await;
 
     let mut checked = HashSet::new();
-    let mut call =
-        async |operation: &str, method: reqwest::Method, path: String, body: Option<Value>, token: &str| -> Value {
-            let mut request = http.request(method, format!("{base}{path}")).header("x-amz-access-token", token);
-            if let Some(body) = body {
-                request = request.json(&body);
-            }
-            let response = request.send().await.unwrap();
-            let status = response.status().as_u16();
-            assert!(response.headers().contains_key("x-amzn-RequestId"), "{operation} {status} has x-amzn-RequestId");
-            let value: Value = response.json().await.unwrap();
-            let model = OperationModel::load(operation);
-            assert_valid(&model, &value, model.response_schema(status), &format!("{operation} {status}"));
-            checked.insert(format!("{operation} {status}"));
-            value
-        };
+    let mut call = async |operation: &str, method: Method, path: String, body: Option<Value>, token: &str| -> Value {
+        let mut request = http.request(method, format!("{base}{path}")).header("x-amz-access-token", token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        assert!(response.headers().contains_key("x-amzn-RequestId"), "{operation} {status} has x-amzn-RequestId");
+        let value: Value = response.json().await.unwrap();
+        let model = OperationModel::load(operation);
+        assert_valid(&model, &value, model.response_schema(status), &format!("{operation} {status}"));
+        checked.insert(format!("{operation} {status}"));
+        value
+    };
     let us = Marketplace::Us.id();
+    let actions = format!("/solicitations/v1/orders/{order}?marketplaceIds={us}");
     sim.upsert_order(fba_sim_order(&h.seller.seller_id, "111-0000006-0000006", sim.now() - Span::days(10)));
     sim.refund_order(h.seller.seller_id.as_str(), "111-0000006-0000006", sim.now() - Span::days(2));
     for datasets in ["", "&includedData=FULFILLMENT,CANCELLATION"] {
         call(
             "searchOrders",
-            reqwest::Method::GET,
+            Method::GET,
             format!("/orders/2026-01-01/orders?marketplaceIds={us}&lastUpdatedAfter=2026-01-01T00:00:00Z{datasets}"),
             None,
             &token,
@@ -152,27 +153,20 @@ async fn simulator_responses_match_the_models() {
     }
     call(
         "searchOrders",
-        reqwest::Method::GET,
+        Method::GET,
         format!("/orders/2026-01-01/orders?marketplaceIds={us}&createdAfter=2026-01-01T00:00:00Z&maxResultsPerPage=1"),
         None,
         &token,
     )
     .await;
-    call("searchOrders", reqwest::Method::GET, format!("/orders/2026-01-01/orders?marketplaceIds={us}"), None, &token)
+    call("searchOrders", Method::GET, format!("/orders/2026-01-01/orders?marketplaceIds={us}"), None, &token).await;
+    call("getOrder", Method::GET, format!("/orders/2026-01-01/orders/{order}?includedData=FULFILLMENT"), None, &token)
         .await;
-    call(
-        "getOrder",
-        reqwest::Method::GET,
-        format!("/orders/2026-01-01/orders/{order}?includedData=FULFILLMENT"),
-        None,
-        &token,
-    )
-    .await;
-    call("getOrder", reqwest::Method::GET, "/orders/2026-01-01/orders/111-9999999-9999999".into(), None, &token).await;
-    call("getOrder", reqwest::Method::GET, format!("/orders/2026-01-01/orders/{order}"), None, "Atza|forged").await;
+    call("getOrder", Method::GET, "/orders/2026-01-01/orders/111-9999999-9999999".into(), None, &token).await;
+    call("getOrder", Method::GET, format!("/orders/2026-01-01/orders/{order}"), None, "Atza|forged").await;
     let events = call(
         "listFinancialEvents",
-        reqwest::Method::GET,
+        Method::GET,
         "/finances/v0/financialEvents?PostedAfter=2026-01-01T00:00:00Z&MaxResultsPerPage=1".into(),
         None,
         &token,
@@ -181,63 +175,49 @@ async fn simulator_responses_match_the_models() {
     assert!(events["payload"]["NextToken"].is_string(), "a shipment and a refund, one per page");
     call(
         "listFinancialEvents",
-        reqwest::Method::GET,
+        Method::GET,
         "/finances/v0/financialEvents?PostedBefore=2026-01-01T00:00:00Z".into(),
         None,
         &token,
     )
     .await;
-    call(
-        "getSolicitationActionsForOrder",
-        reqwest::Method::GET,
-        format!("/solicitations/v1/orders/{order}?marketplaceIds={us}"),
-        None,
-        &token,
-    )
-    .await;
+    call("getSolicitationActionsForOrder", Method::GET, actions.clone(), None, &token).await;
     let create =
         format!("/solicitations/v1/orders/{order}/solicitations/productReviewAndSellerFeedback?marketplaceIds={us}");
-    call("createProductReviewAndSellerFeedbackSolicitation", reqwest::Method::POST, create.clone(), None, &token).await;
-    call("createProductReviewAndSellerFeedbackSolicitation", reqwest::Method::POST, create, None, &token).await;
-    call(
-        "getSolicitationActionsForOrder",
-        reqwest::Method::GET,
-        format!("/solicitations/v1/orders/{order}?marketplaceIds={us}"),
-        None,
-        &token,
-    )
-    .await;
+
+    call("createProductReviewAndSellerFeedbackSolicitation", Method::POST, create.clone(), None, &token).await;
+    call("createProductReviewAndSellerFeedbackSolicitation", Method::POST, create, None, &token).await;
+    call("getSolicitationActionsForOrder", Method::GET, actions.clone(), None, &token).await;
     let report = call(
         "createReport",
-        reqwest::Method::POST,
+        Method::POST,
         "/reports/2021-06-30/reports".into(),
         Some(serde_json::json!({"reportType": "GET_SELLER_FEEDBACK_DATA", "marketplaceIds": [us]})),
         &token,
     )
     .await;
     let report_id = report["reportId"].as_str().unwrap().to_string();
-    call("getReport", reqwest::Method::GET, format!("/reports/2021-06-30/reports/{report_id}"), None, &token).await;
-    call("getReportDocument", reqwest::Method::GET, "/reports/2021-06-30/documents/nope".into(), None, &token).await;
+    call("getReport", Method::GET, format!("/reports/2021-06-30/reports/{report_id}"), None, &token).await;
+    call("getReportDocument", Method::GET, "/reports/2021-06-30/documents/nope".into(), None, &token).await;
     let destination = call(
         "createDestination",
-        reqwest::Method::POST,
+        Method::POST,
         "/notifications/v1/destinations".into(),
         Some(serde_json::json!({"resourceSpecification": {"sqs": {"arn": "arn:aws:sqs:us-east-1:123456789012:contract"}}, "name": "contract"})),
         &grantless,
     )
     .await;
-    call("getDestinations", reqwest::Method::GET, "/notifications/v1/destinations".into(), None, &grantless).await;
+    call("getDestinations", Method::GET, "/notifications/v1/destinations".into(), None, &grantless).await;
     let destination_id = destination["payload"]["destinationId"].as_str().unwrap().to_string();
     call(
         "createSubscription",
-        reqwest::Method::POST,
+        Method::POST,
         "/notifications/v1/subscriptions/ORDER_CHANGE".into(),
         Some(serde_json::json!({"payloadVersion": "1.0", "destinationId": destination_id})),
         &token,
     )
     .await;
-    call("getSubscription", reqwest::Method::GET, "/notifications/v1/subscriptions/ORDER_CHANGE".into(), None, &token)
-        .await;
+    call("getSubscription", Method::GET, "/notifications/v1/subscriptions/ORDER_CHANGE".into(), None, &token).await;
 
     for expected in [
         "searchOrders 200",

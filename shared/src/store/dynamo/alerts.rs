@@ -1,6 +1,7 @@
 //! The alert ledger (a claim per event and recipient, with a lease) and the digest log.
 
 use super::*;
+use crate::alerts::{AlertKey, Claim, ClaimToken, LedgerWrite};
 
 /// How long an alert ledger entry is kept: longer than EventBridge retries or redelivers.
 const ALERT_LEDGER_RETENTION: Duration = Duration::days(30);
@@ -21,7 +22,7 @@ impl DynamoStore {
         &self,
         operation: &'static str,
         result: Result<Option<ConsumedCapacity>, SdkError<E, R>>,
-    ) -> Result<crate::alerts::LedgerWrite, StoreError>
+    ) -> Result<LedgerWrite, StoreError>
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
         R: std::fmt::Debug + Send + Sync + 'static,
@@ -29,11 +30,11 @@ impl DynamoStore {
         match result {
             Ok(consumed) => {
                 self.meter.add(consumed.as_ref(), true);
-                Ok(crate::alerts::LedgerWrite::Done)
+                Ok(LedgerWrite::Done)
             }
             Err(err) if is_conditional_failure(&err) => {
                 self.meter.failed_conditional_writes.fetch_add(1, Ordering::Relaxed);
-                Ok(crate::alerts::LedgerWrite::NotHolder)
+                Ok(LedgerWrite::NotHolder)
             }
             Err(err) => Err(backend(operation, err)),
         }
@@ -72,7 +73,7 @@ impl LedgerState {
 }
 
 /// The key of the ledger entry for mailing `event_id` to `recipient`.
-fn ledger_key(key: &crate::alerts::AlertKey<'_>) -> std::collections::HashMap<String, AttributeValue> {
+fn ledger_key(key: &AlertKey<'_>) -> std::collections::HashMap<String, AttributeValue> {
     [
         (schema::PARTITION_KEY.to_string(), s(keys::alerts_partition(key.seller))),
         (schema::SORT_KEY.to_string(), s(keys::alert_sort_key(key.event_id, key.recipient.as_str()))),
@@ -94,7 +95,7 @@ struct DigestItem {
 
 #[async_trait]
 impl crate::alerts::AlertLedger for DynamoStore {
-    async fn claim_alert(&self, key: &crate::alerts::AlertKey<'_>) -> Result<crate::alerts::Claim, StoreError> {
+    async fn claim_alert(&self, key: &AlertKey<'_>) -> Result<Claim, StoreError> {
         use crate::alerts::Claim;
         #[derive(Serialize)]
         struct LedgerItem {
@@ -107,7 +108,7 @@ impl crate::alerts::AlertLedger for DynamoStore {
             expires_at: i64,
         }
         let now = self.clock.now();
-        let token = crate::alerts::ClaimToken::new();
+        let token = ClaimToken::new();
         let item = LedgerItem {
             pk: keys::alerts_partition(key.seller),
             sk: keys::alert_sort_key(key.event_id, key.recipient.as_str()),
@@ -154,11 +155,7 @@ impl crate::alerts::AlertLedger for DynamoStore {
         }
     }
 
-    async fn confirm_alert(
-        &self,
-        key: &crate::alerts::AlertKey<'_>,
-        token: &crate::alerts::ClaimToken,
-    ) -> Result<crate::alerts::LedgerWrite, StoreError> {
+    async fn confirm_alert(&self, key: &AlertKey<'_>, token: &ClaimToken) -> Result<LedgerWrite, StoreError> {
         let update = self.client.update_item().table_name(&self.config.table_name).set_key(Some(ledger_key(key)));
         let result = as_holder!(update, token)
             .update_expression("SET #state = :sent, sent_at = :at REMOVE lease_until")
@@ -170,11 +167,7 @@ impl crate::alerts::AlertLedger for DynamoStore {
         self.ledger_write("UpdateItem", result.map(|output| output.consumed_capacity))
     }
 
-    async fn release_alert(
-        &self,
-        key: &crate::alerts::AlertKey<'_>,
-        token: &crate::alerts::ClaimToken,
-    ) -> Result<crate::alerts::LedgerWrite, StoreError> {
+    async fn release_alert(&self, key: &AlertKey<'_>, token: &ClaimToken) -> Result<LedgerWrite, StoreError> {
         let delete = self.client.delete_item().table_name(&self.config.table_name).set_key(Some(ledger_key(key)));
         let result = as_holder!(delete, token).return_consumed_capacity(ReturnConsumedCapacity::Total).send().await;
         self.ledger_write("DeleteItem", result.map(|output| output.consumed_capacity))

@@ -30,14 +30,28 @@ use super::{
 use crate::domain::ratings::DailyBuckets;
 use crate::domain::{Clock, Marketplace, Order, OrderId, SellerAccount, SellerId};
 
+type Item = HashMap<String, AttributeValue>;
+
+/// Send a write that cannot lose a race and add what it consumed to the meter. (A macro: each
+/// operation's builder is a type of its own.)
+macro_rules! metered_write {
+    ($store:expr, $request:expr, $operation:literal) => {{
+        let output = $request
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .send()
+            .await
+            .map_err(|err| backend($operation, err))?;
+        $store.meter.add(output.consumed_capacity(), true);
+        Ok(())
+    }};
+}
+
 mod alerts;
 mod feedback;
 mod jobs;
 mod orders;
 mod ratings;
 mod sellers;
-
-type Item = HashMap<String, AttributeValue>;
 
 /// How long an order is kept after its purchase date: past the 90-day feedback window and the
 /// 365-day rating window, so order-based rates can still be computed.
@@ -246,17 +260,8 @@ impl DynamoStore {
 
     /// A PutItem without condition (single-writer items: sellers, checkpoints, feedback), metered.
     async fn put_unconditional<T: Serialize>(&self, key: &str, item: &T) -> Result<(), StoreError> {
-        let output = self
-            .client
-            .put_item()
-            .table_name(&self.config.table_name)
-            .set_item(Some(encode(key, item)?))
-            .return_consumed_capacity(ReturnConsumedCapacity::Total)
-            .send()
-            .await
-            .map_err(|err| backend("PutItem", err))?;
-        self.meter.add(output.consumed_capacity(), true);
-        Ok(())
+        let put = self.client.put_item().table_name(&self.config.table_name).set_item(Some(encode(key, item)?));
+        metered_write!(self, put, "PutItem")
     }
 
     /// A PutItem that expects the item absent or at a version (compare-and-swap).

@@ -50,7 +50,7 @@ impl DynamoStore {
     }
 
     async fn count_order(&self, order: &Order) -> Result<(), StoreError> {
-        let output = self
+        let count = self
             .client
             .update_item()
             .table_name(&self.config.table_name)
@@ -63,13 +63,8 @@ impl DynamoStore {
             .expression_attribute_values(
                 ":expires",
                 AttributeValue::N((order.purchase_date + ORDER_RETENTION).timestamp().to_string()),
-            )
-            .return_consumed_capacity(ReturnConsumedCapacity::Total)
-            .send()
-            .await
-            .map_err(|err| backend("UpdateItem", err))?;
-        self.meter.add(output.consumed_capacity(), true);
-        Ok(())
+            );
+        metered_write!(self, count, "UpdateItem")
     }
 }
 
