@@ -1,7 +1,9 @@
 //! The HTTP core (rate limiting, retries, token handling) and the typed operations.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -169,10 +171,16 @@ impl Call {
     }
 }
 
-enum Failure {
-    /// Worth another attempt after a pause.
-    Transient(String),
-    Final(SpApiError),
+/// What one attempt at an operation came to.
+enum Attempt<T> {
+    Done(T),
+    /// Worth another attempt after a pause; the reason is kept for the final error.
+    Retry(String),
+    /// Worth another attempt at once (a refreshed access token), without a pause.
+    RetryNow(String),
+    /// The deadline came before the attempt could be made (with why, when it says more).
+    OutOfTime(Option<&'static str>),
+    Failed(SpApiError),
 }
 
 fn api_errors(body: &[u8]) -> Vec<super::ApiError> {
@@ -229,32 +237,65 @@ impl SellerApi {
         }
     }
 
-    /// One operation with rate limiting, token handling and retries; the successful body.
-    async fn execute(&self, call: Call) -> Result<Vec<u8>, SpApiError> {
-        let operation = call.operation.name();
-        let bucket = &self.buckets[&call.operation];
-        let url = format!("{}{}", self.base_url, call.path);
+    /// Attempt an operation until it is done or fails for good: at most `max_attempts` times,
+    /// with jittered exponential backoff between attempts, never past `deadline`.
+    async fn with_retries<T, F: Future<Output = Attempt<T>>>(
+        &self,
+        operation: &'static str,
+        deadline: Instant,
+        attempt: impl Fn() -> F,
+    ) -> Result<T, SpApiError> {
         let mut attempts = 0u32;
-        let mut token_refreshed = false;
         let mut last = String::from("no attempt made");
         loop {
-            if bucket.acquire(call.deadline).await.is_err() {
-                return Err(SpApiError::DeadlineExceeded {
-                    operation,
-                    attempts,
-                    last: format!("{last}; no rate-limit token before the deadline"),
-                });
-            }
             attempts += 1;
-            let token =
-                self.tokens(call.grant).access_token(&self.http, &self.credentials, self.clock.as_ref()).await?;
+            match attempt().await {
+                Attempt::Done(value) => return Ok(value),
+                Attempt::Failed(err) => return Err(err),
+                Attempt::OutOfTime(why) => {
+                    let last = why.map_or(last.clone(), |why| format!("{last}; {why}"));
+                    return Err(SpApiError::DeadlineExceeded { operation, attempts: attempts - 1, last });
+                }
+                Attempt::RetryNow(reason) => {
+                    last = reason;
+                    continue;
+                }
+                Attempt::Retry(reason) => last = reason,
+            }
+            if attempts >= self.config.max_attempts {
+                return Err(SpApiError::RetriesExhausted { operation, attempts, last });
+            }
+            let pause = backoff(attempts - 1, self.config.backoff_base, self.config.backoff_cap);
+            if Instant::now() + pause >= deadline {
+                return Err(SpApiError::DeadlineExceeded { operation, attempts, last });
+            }
+            tokio::time::sleep(pause).await;
+        }
+    }
+
+    /// One operation with rate limiting, token handling and retries; the successful body.
+    async fn execute(&self, call: Call) -> Result<Vec<u8>, SpApiError> {
+        let bucket = &self.buckets[&call.operation];
+        let url = &format!("{}{}", self.base_url, call.path);
+        // Refreshed once per call at most: a second rejection is Amazon's answer.
+        let token_refreshed = &AtomicBool::new(false);
+        let call = &call;
+        self.with_retries(call.operation.name(), call.deadline, move || async move {
+            if bucket.acquire(call.deadline).await.is_err() {
+                return Attempt::OutOfTime(Some("no rate-limit token before the deadline"));
+            }
+            let tokens = self.tokens(call.grant);
+            let token = match tokens.access_token(&self.http, &self.credentials, self.clock.as_ref()).await {
+                Ok(token) => token,
+                Err(err) => return Attempt::Failed(err),
+            };
             let remaining = call.deadline.saturating_duration_since(Instant::now());
             if remaining.is_zero() {
-                return Err(SpApiError::DeadlineExceeded { operation, attempts: attempts - 1, last });
+                return Attempt::OutOfTime(None);
             }
             let mut request = self
                 .http
-                .request(call.method.clone(), &url)
+                .request(call.method.clone(), url)
                 .header("x-amz-access-token", token)
                 .header("accept", "application/json")
                 .query(&call.query)
@@ -262,69 +303,58 @@ impl SellerApi {
             if let Some(body) = &call.body {
                 request = request.header("content-type", "application/json").body(body.clone());
             }
-            let failure = match request.send().await {
-                Err(err) => Failure::Transient(format!("transport: {}", without_query(err))),
-                Ok(response) => {
-                    let status = response.status();
-                    let reported_rate = response
-                        .headers()
-                        .get("x-amzn-RateLimit-Limit")
-                        .and_then(|v| v.to_str().ok())
-                        .and_then(|v| v.trim().parse::<f64>().ok());
-                    match response.bytes().await {
-                        Err(err) => {
-                            Failure::Transient(format!("connection lost reading HTTP {status}: {}", without_query(err)))
-                        }
-                        Ok(body) if status.is_success() => {
-                            bucket.succeeded(reported_rate).await;
-                            return Ok(body.to_vec());
-                        }
-                        Ok(body) => {
-                            let errors = api_errors(&body);
-                            let message = describe(&errors, status);
-                            match status {
-                                StatusCode::TOO_MANY_REQUESTS => {
-                                    bucket.throttled(reported_rate).await;
-                                    Failure::Transient(format!("429 {message}"))
-                                }
-                                s if s.is_server_error() => Failure::Transient(format!("{} {message}", s.as_u16())),
-                                StatusCode::FORBIDDEN => match classify_forbidden(&errors) {
-                                    ForbiddenKind::AccessTokenRejected if !token_refreshed => {
-                                        token_refreshed = true;
-                                        self.tokens(call.grant).invalidate().await;
-                                        last = format!("403 {message}");
-                                        continue;
-                                    }
-                                    kind => Failure::Final(SpApiError::Forbidden { operation, kind, message }),
-                                },
-                                StatusCode::NOT_FOUND => Failure::Final(SpApiError::NotFound { operation, message }),
-                                StatusCode::BAD_REQUEST => {
-                                    Failure::Final(SpApiError::BadRequest { operation, message })
-                                }
-                                StatusCode::CONFLICT => Failure::Final(SpApiError::Conflict { operation, message }),
-                                s => Failure::Final(SpApiError::UnexpectedStatus {
-                                    operation,
-                                    status: s.as_u16(),
-                                    message,
-                                }),
-                            }
-                        }
-                    }
-                }
+            let response = match request.send().await {
+                Ok(response) => response,
+                Err(err) => return Attempt::Retry(format!("transport: {}", without_query(err))),
             };
-            match failure {
-                Failure::Final(err) => return Err(err),
-                Failure::Transient(reason) => last = reason,
+            let answer = self.answer(call, bucket, response).await;
+            match answer {
+                Attempt::Failed(SpApiError::Forbidden {
+                    kind: ForbiddenKind::AccessTokenRejected, message, ..
+                }) if !token_refreshed.swap(true, Ordering::SeqCst) => {
+                    tokens.invalidate().await;
+                    Attempt::RetryNow(format!("403 {message}"))
+                }
+                other => other,
             }
-            if attempts >= self.config.max_attempts {
-                return Err(SpApiError::RetriesExhausted { operation, attempts, last });
+        })
+        .await
+    }
+
+    /// What an answer to `call` means: its body, a reason to try again (429, 5xx, a dropped
+    /// connection; the bucket learns from 429s and the rate Amazon reports), or a final error.
+    async fn answer(&self, call: &Call, bucket: &TokenBucket, response: reqwest::Response) -> Attempt<Vec<u8>> {
+        let operation = call.operation.name();
+        let status = response.status();
+        let reported_rate = response
+            .headers()
+            .get("x-amzn-RateLimit-Limit")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<f64>().ok());
+        let body = match response.bytes().await {
+            Ok(body) => body,
+            Err(err) => {
+                return Attempt::Retry(format!("connection lost reading HTTP {status}: {}", without_query(err)));
             }
-            let pause = backoff(attempts - 1, self.config.backoff_base, self.config.backoff_cap);
-            if Instant::now() + pause >= call.deadline {
-                return Err(SpApiError::DeadlineExceeded { operation, attempts, last });
-            }
-            tokio::time::sleep(pause).await;
+        };
+        if status.is_success() {
+            bucket.succeeded(reported_rate).await;
+            return Attempt::Done(body.to_vec());
         }
+        let errors = api_errors(&body);
+        let message = describe(&errors, status);
+        Attempt::Failed(match status {
+            StatusCode::TOO_MANY_REQUESTS => {
+                bucket.throttled(reported_rate).await;
+                return Attempt::Retry(format!("429 {message}"));
+            }
+            s if s.is_server_error() => return Attempt::Retry(format!("{} {message}", s.as_u16())),
+            StatusCode::FORBIDDEN => SpApiError::Forbidden { operation, kind: classify_forbidden(&errors), message },
+            StatusCode::NOT_FOUND => SpApiError::NotFound { operation, message },
+            StatusCode::BAD_REQUEST => SpApiError::BadRequest { operation, message },
+            StatusCode::CONFLICT => SpApiError::Conflict { operation, message },
+            s => SpApiError::UnexpectedStatus { operation, status: s.as_u16(), message },
+        })
     }
 
     async fn execute_json<T: DeserializeOwned>(&self, call: Call) -> Result<T, SpApiError> {
@@ -375,53 +405,43 @@ impl SellerApi {
         deadline: Instant,
     ) -> Result<DownloadedDocument, SpApiError> {
         const OPERATION: &str = "reportDocumentDownload";
-        let mut attempts = 0;
-        let mut last = String::new();
-        loop {
-            attempts += 1;
+        self.with_retries(OPERATION, deadline, || async {
             let remaining = deadline.saturating_duration_since(Instant::now());
             if remaining.is_zero() {
-                return Err(SpApiError::DeadlineExceeded { operation: OPERATION, attempts: attempts - 1, last });
+                return Attempt::OutOfTime(None);
             }
-            let response =
-                self.http.get(&document.url).timeout(self.config.request_timeout.min(remaining)).send().await;
-            match response {
-                Ok(r) if r.status().is_success() => {
-                    let content_type = r
-                        .headers()
-                        .get(reqwest::header::CONTENT_TYPE)
-                        .and_then(|v| v.to_str().ok())
-                        .map(str::to_string);
-                    match r.bytes().await {
-                        Ok(bytes) => {
-                            let bytes = decompress(document, bytes.to_vec())?;
-                            return Ok(DownloadedDocument { bytes, content_type });
-                        }
-                        Err(err) => last = format!("connection lost: {}", without_query(err)),
-                    }
-                }
-                Ok(r) if r.status() == StatusCode::FORBIDDEN || r.status() == StatusCode::GONE => {
-                    return Err(SpApiError::DocumentUrlExpired { document_id: document.report_document_id.clone() });
-                }
-                Ok(r) if r.status().is_server_error() => last = format!("HTTP {}", r.status()),
-                Ok(r) => {
-                    return Err(SpApiError::UnexpectedStatus {
-                        operation: OPERATION,
-                        status: r.status().as_u16(),
-                        message: "report document download refused".into(),
-                    });
-                }
-                Err(err) => last = format!("transport: {}", without_query(err)),
+            let timeout = self.config.request_timeout.min(remaining);
+            let response = match self.http.get(&document.url).timeout(timeout).send().await {
+                Ok(response) => response,
+                Err(err) => return Attempt::Retry(format!("transport: {}", without_query(err))),
+            };
+            let status = response.status();
+            if status == StatusCode::FORBIDDEN || status == StatusCode::GONE {
+                let document_id = document.report_document_id.clone();
+                return Attempt::Failed(SpApiError::DocumentUrlExpired { document_id });
             }
-            if attempts >= self.config.max_attempts {
-                return Err(SpApiError::RetriesExhausted { operation: OPERATION, attempts, last });
+            if status.is_server_error() {
+                return Attempt::Retry(format!("HTTP {status}"));
             }
-            let pause = backoff(attempts - 1, self.config.backoff_base, self.config.backoff_cap);
-            if Instant::now() + pause >= deadline {
-                return Err(SpApiError::DeadlineExceeded { operation: OPERATION, attempts, last });
+            if !status.is_success() {
+                let message = "report document download refused".into();
+                return Attempt::Failed(SpApiError::UnexpectedStatus {
+                    operation: OPERATION,
+                    status: status.as_u16(),
+                    message,
+                });
             }
-            tokio::time::sleep(pause).await;
-        }
+            let content_type =
+                response.headers().get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
+            match response.bytes().await {
+                Ok(bytes) => match decompress(document, bytes.to_vec()) {
+                    Ok(bytes) => Attempt::Done(DownloadedDocument { bytes, content_type }),
+                    Err(err) => Attempt::Failed(err),
+                },
+                Err(err) => Attempt::Retry(format!("connection lost: {}", without_query(err))),
+            }
+        })
+        .await
     }
 
     /// createDestination (grantless): an SQS queue Amazon may deliver notifications to.
