@@ -274,9 +274,11 @@ async fn the_poll_stops_before_its_deadline_and_resumes_where_it_stopped() {
     assert!(checkpoint.resume.is_some(), "a resume point after a partial run");
 
     let mut total = first.orders_seen;
-    // As many runs as it takes (each ~0.6 s of searchOrders after the refunds poll's share;
-    // fewer pages per run on a loaded machine), never an order seen twice.
-    for _ in 0..40 {
+    // Runs a second apart, as a schedule spaces them: a run that met a 429 halves its pace, so
+    // its next token can be further off than a run's 0.6 s share of searchOrders; back-to-back
+    // runs would then give up at once, again and again, without time passing.
+    for _ in 0..20 {
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
         let next = deps.run(deadline_in(1.2)).await.unwrap();
         total += next.orders_seen;
         if next.incomplete == 0 {
