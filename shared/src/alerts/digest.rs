@@ -279,6 +279,29 @@ pub fn digest_mail(seller: &SellerAccount, period: &DigestPeriod, digest: &Diges
         digest.removals.len()
     );
     let mut text = format!("{subject}\n\n{headline}.\n");
+    let mut body = String::new();
+    let mut images = Vec::new();
+    let parts = [
+        overview_part(seller, digest),
+        attention_part(period, digest),
+        removals_part(digest),
+        crossings_part(digest),
+        requests_part(&digest.requests),
+        ratings_parts(period, digest, &mut images),
+    ];
+    for (part_text, part_html) in parts {
+        text.push_str(&part_text);
+        body.push_str(&part_html);
+    }
+    Mail { kind: MailKind::Digest, html: page(&subject, &headline, &body), subject, text, images }
+}
+
+/// Each part of the digest: its plain text and its HTML.
+type Part = (String, String);
+
+/// The three tiles, and for sellers who take alerts as they happen, that they had these.
+fn overview_part(seller: &SellerAccount, digest: &Digest) -> Part {
+    let mut text = String::new();
     let mut body = format!(
         "<table role=\"presentation\" style=\"width:100%;border-collapse:separate;border-spacing:4px;margin:0 0 6px 0;\"><tr>{}{}{}</tr></table>",
         tile("review requests sent", digest.requests.sent, "#1d4ed8"),
@@ -296,111 +319,132 @@ pub fn digest_mail(seller: &SellerAccount, period: &DigestPeriod, digest: &Diges
         let _ = writeln!(text, "{note}");
         let _ = write!(body, "<p style=\"margin:0 0 6px 0;font-size:13px;color:#6b7280;\">{note}</p>");
     }
+    (text, body)
+}
 
-    if !digest.negatives.is_empty() || !digest.reminders.is_empty() {
-        let mut inner = String::new();
-        text.push_str("\nNeeds your attention:\n");
-        // Days left count from the digest's day, not from when the event was made.
-        let today = period.to;
-        let left = |date: NaiveDate| match (date - today).num_days() {
-            n if n < 0 => "passed".to_string(),
-            n => days(n),
+/// New negatives and deadline reminders, with the days left counted from the digest's day, and
+/// a Feedback Manager button per marketplace concerned.
+fn attention_part(period: &DigestPeriod, digest: &Digest) -> Part {
+    let (mut text, mut body) = (String::new(), String::new());
+    if digest.negatives.is_empty() && digest.reminders.is_empty() {
+        return (text, body);
+    }
+    let mut inner = String::new();
+    text.push_str("\nNeeds your attention:\n");
+    // Days left count from the digest's day, not from when the event was made.
+    let today = period.to;
+    let left = |date: NaiveDate| match (date - today).num_days() {
+        n if n < 0 => "passed".to_string(),
+        n => days(n),
+    };
+    for e in &digest.negatives {
+        let f = &e.feedback;
+        let next = e.deadlines.iter().filter(|d| d.date >= today).min_by_key(|d| d.date);
+        let deadline = match next {
+            Some(d) => format!(" {}: {} ({}).", deadline_text(d.kind), d.date, left(d.date)),
+            None if e.deadlines.is_empty() => String::new(),
+            None => " Its deadlines have passed.".into(),
         };
-        for e in &digest.negatives {
-            let f = &e.feedback;
-            let next = e.deadlines.iter().filter(|d| d.date >= today).min_by_key(|d| d.date);
-            let deadline = match next {
-                Some(d) => format!(" {}: {} ({}).", deadline_text(d.kind), d.date, left(d.date)),
-                None if e.deadlines.is_empty() => String::new(),
-                None => " Its deadlines have passed.".into(),
-            };
-            let _ = writeln!(
-                text,
-                "- New {}-star feedback, order {} ({}), {}: \"{}\". {}{deadline}",
-                f.rating,
-                f.order_id,
-                f.marketplace.code(),
-                f.feedback_date,
-                f.comment,
-                verdict_line(&e.triage)
-            );
-            let _ = write!(
-                inner,
-                "<div style=\"padding:8px 0;border-bottom:1px solid #e5e7eb;\"><div><span style=\"color:#b45309;\">{}</span> <strong>New {}-star feedback</strong> &middot; order {} &middot; {} &middot; {}</div><div style=\"font-style:italic;overflow-wrap:anywhere;margin:4px 0;\">&ldquo;{}&rdquo;</div><div style=\"font-size:14px;\"><strong>{}</strong>{}</div></div>",
-                stars(f.rating),
-                f.rating,
-                escape(f.order_id.as_str()),
-                f.marketplace.code(),
-                f.feedback_date,
-                escape(&f.comment),
-                escape(&verdict_line(&e.triage)),
-                escape(&deadline)
-            );
-        }
-        for e in &digest.reminders {
-            let f = &e.feedback;
-            let d = &e.deadline;
-            let line = format!(
-                "{} for the {}-star feedback on order {} ({}): {} ({})",
-                deadline_text(d.kind),
-                f.rating,
-                f.order_id,
-                f.marketplace.code(),
-                d.date,
-                left(d.date)
-            );
-            let _ = writeln!(text, "- {line}");
-            let _ = write!(
-                inner,
-                "<div style=\"padding:8px 0;border-bottom:1px solid #e5e7eb;font-size:15px;\"><strong>Reminder:</strong> {}</div>",
-                escape(&line)
-            );
-        }
-        body.push_str(&section("Needs your attention", &inner));
-        let markets: BTreeSet<Marketplace> = digest
-            .negatives
-            .iter()
-            .map(|e| e.feedback.marketplace)
-            .chain(digest.reminders.iter().map(|e| e.feedback.marketplace))
-            .collect();
-        for marketplace in markets {
-            let url = feedback_manager_url(marketplace);
-            let _ = writeln!(text, "Feedback Manager ({}): {url}", marketplace.code());
-            body.push_str(&button(&url, &format!("Open Feedback Manager ({})", marketplace.code())));
-        }
+        let _ = writeln!(
+            text,
+            "- New {}-star feedback, order {} ({}), {}: \"{}\". {}{deadline}",
+            f.rating,
+            f.order_id,
+            f.marketplace.code(),
+            f.feedback_date,
+            f.comment,
+            verdict_line(&e.triage)
+        );
+        let _ = write!(
+            inner,
+            "<div style=\"padding:8px 0;border-bottom:1px solid #e5e7eb;\"><div><span style=\"color:#b45309;\">{}</span> <strong>New {}-star feedback</strong> &middot; order {} &middot; {} &middot; {}</div><div style=\"font-style:italic;overflow-wrap:anywhere;margin:4px 0;\">&ldquo;{}&rdquo;</div><div style=\"font-size:14px;\"><strong>{}</strong>{}</div></div>",
+            stars(f.rating),
+            f.rating,
+            escape(f.order_id.as_str()),
+            f.marketplace.code(),
+            f.feedback_date,
+            escape(&f.comment),
+            escape(&verdict_line(&e.triage)),
+            escape(&deadline)
+        );
     }
-
-    if !digest.removals.is_empty() {
-        let mut inner = String::from("<ul style=\"margin:0;padding-left:20px;\">");
-        text.push_str("\nRemoved:\n");
-        for e in &digest.removals {
-            let f = &e.feedback;
-            let how = if e.had_grounds {
-                "your removal request most likely succeeded"
-            } else {
-                "most likely removed by the buyer"
-            };
-            let line = format!("{}-star feedback on order {} ({}): {how}", f.rating, f.order_id, f.marketplace.code());
-            let _ = writeln!(text, "- {line}");
-            let _ = write!(inner, "<li>{}</li>", escape(&line));
-        }
-        inner.push_str("</ul>");
-        body.push_str(&section("Removed", &inner));
+    for e in &digest.reminders {
+        let f = &e.feedback;
+        let d = &e.deadline;
+        let line = format!(
+            "{} for the {}-star feedback on order {} ({}): {} ({})",
+            deadline_text(d.kind),
+            f.rating,
+            f.order_id,
+            f.marketplace.code(),
+            d.date,
+            left(d.date)
+        );
+        let _ = writeln!(text, "- {line}");
+        let _ = write!(
+            inner,
+            "<div style=\"padding:8px 0;border-bottom:1px solid #e5e7eb;font-size:15px;\"><strong>Reminder:</strong> {}</div>",
+            escape(&line)
+        );
     }
-
-    if !digest.crossings.is_empty() {
-        let mut inner = String::from("<ul style=\"margin:0;padding-left:20px;\">");
-        text.push_str("\nRating alerts:\n");
-        for e in &digest.crossings {
-            let line = format!("{}: {}", e.marketplace.code(), super::mail::crossing_text(&e.crossing));
-            let _ = writeln!(text, "- {line}");
-            let _ = write!(inner, "<li>{}</li>", escape(&line));
-        }
-        inner.push_str("</ul>");
-        body.push_str(&section("Rating alerts", &inner));
+    body.push_str(&section("Needs your attention", &inner));
+    let markets: BTreeSet<Marketplace> = digest
+        .negatives
+        .iter()
+        .map(|e| e.feedback.marketplace)
+        .chain(digest.reminders.iter().map(|e| e.feedback.marketplace))
+        .collect();
+    for marketplace in markets {
+        let url = feedback_manager_url(marketplace);
+        let _ = writeln!(text, "Feedback Manager ({}): {url}", marketplace.code());
+        body.push_str(&button(&url, &format!("Open Feedback Manager ({})", marketplace.code())));
     }
+    (text, body)
+}
 
-    let r = &digest.requests;
+/// Negatives that vanished from the report, and whether the seller's request likely did it.
+fn removals_part(digest: &Digest) -> Part {
+    let lines = digest.removals.iter().map(|e| {
+        let f = &e.feedback;
+        let how = if e.had_grounds {
+            "your removal request most likely succeeded"
+        } else {
+            "most likely removed by the buyer"
+        };
+        format!("{}-star feedback on order {} ({}): {how}", f.rating, f.order_id, f.marketplace.code())
+    });
+    list_part("Removed", lines)
+}
+
+/// Rating thresholds crossed.
+fn crossings_part(digest: &Digest) -> Part {
+    let lines = digest
+        .crossings
+        .iter()
+        .map(|e| format!("{}: {}", e.marketplace.code(), super::mail::crossing_text(&e.crossing)));
+    list_part("Rating alerts", lines)
+}
+
+/// A titled list (nothing when empty): `- line` in the text, a bulleted section in the HTML.
+fn list_part(title: &str, lines: impl Iterator<Item = String>) -> Part {
+    let (mut text, mut inner) = (String::new(), String::from("<ul style=\"margin:0;padding-left:20px;\">"));
+    for line in lines {
+        if text.is_empty() {
+            let _ = writeln!(text, "\n{title}:");
+        }
+        let _ = writeln!(text, "- {line}");
+        let _ = write!(inner, "<li>{}</li>", escape(&line));
+    }
+    if text.is_empty() {
+        return (String::new(), String::new());
+    }
+    inner.push_str("</ul>");
+    (text, section(title, &inner))
+}
+
+/// The review requests of the period: sent, found sent earlier, skipped by reason, expired.
+fn requests_part(r: &RequestTotals) -> Part {
+    let (mut text, mut body) = (String::new(), String::new());
     let mut inner = format!(
         "<p style=\"margin:0;\">Sent: <strong>{}</strong>{} &middot; skipped: <strong>{}</strong> &middot; window closed before sending: <strong>{}</strong></p>",
         r.sent,
@@ -425,18 +469,19 @@ pub fn digest_mail(seller: &SellerAccount, period: &DigestPeriod, digest: &Diges
         inner.push_str("</ul>");
     }
     body.push_str(&section("Review requests", &inner));
+    (text, body)
+}
 
-    let mut images = Vec::new();
-    let mut ratings_html = String::new();
+/// Each marketplace's ratings and trend chart (the charts travel as inline images).
+fn ratings_parts(period: &DigestPeriod, digest: &Digest, images: &mut Vec<InlineImage>) -> Part {
+    let (mut text, mut ratings_html) = (String::new(), String::new());
     for history in &digest.ratings {
-        let (t, h) = ratings_part(history, period, &mut images);
+        let (t, h) = ratings_part(history, period, images);
         text.push_str(&t);
         ratings_html.push_str(&h);
     }
-    if !ratings_html.is_empty() {
-        body.push_str(&section("Your ratings", &ratings_html));
-    }
-    Mail { kind: MailKind::Digest, html: page(&subject, &headline, &body), subject, text, images }
+    let body = if ratings_html.is_empty() { String::new() } else { section("Your ratings", &ratings_html) };
+    (text, body)
 }
 
 #[cfg(test)]
