@@ -263,6 +263,7 @@ fn lost_shuffled_and_duplicated_notifications_plus_a_poll_equal_the_true_history
                 recorder: &recorder,
                 seller: &account,
                 marketplace: Marketplace::Us,
+                now: sim.now(),
                 deadline: deadline_in(20.0),
             };
             let report = sync.reconcile(&poll).await.unwrap();

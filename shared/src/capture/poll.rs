@@ -137,6 +137,9 @@ pub struct SellerPoll<'a> {
     pub recorder: &'a OrderRecorder,
     pub seller: &'a SellerAccount,
     pub marketplace: Marketplace,
+    /// The run's time: where a first run starts looking back from, and what the newest
+    /// queryable time is measured from.
+    pub now: DateTime<Utc>,
     pub deadline: Instant,
 }
 
@@ -205,6 +208,7 @@ impl OrderSync {
                 recorder: &recorder,
                 seller,
                 marketplace: *marketplace,
+                now: self.clock.now(),
                 deadline: Instant::now() + share,
             };
             match work {
@@ -244,10 +248,9 @@ impl OrderSync {
         stream: CheckpointStream,
     ) -> Result<(DateTime<Utc>, Option<ResumePoint>), StoreError> {
         let stored = self.checkpoints.get_checkpoint(&poll.checkpoint(stream)).await?;
-        let now = self.clock.now();
         Ok(match stored {
             Some(checkpoint) => (checkpoint.synced_until, checkpoint.resume),
-            None => (now - self.settings.initial_lookback, None),
+            None => (poll.now - self.settings.initial_lookback, None),
         })
     }
 
@@ -284,7 +287,7 @@ impl OrderSync {
         let mut report = SyncReport::default();
         let (synced_until, resume) = self.checkpoint(poll, CheckpointStream::Orders).await?;
         // The query's end, fixed for all its pages (a resumed run keeps the one it started with).
-        let cutoff = resume.as_ref().map_or(self.clock.now() - NEWEST_QUERYABLE, |r| r.cutoff);
+        let cutoff = resume.as_ref().map_or(poll.now - NEWEST_QUERYABLE, |r| r.cutoff);
         if cutoff < synced_until {
             return Ok(report);
         }
@@ -337,7 +340,7 @@ impl OrderSync {
         let mut report = RefundsReport::default();
         let (synced_until, resume) = self.checkpoint(poll, CheckpointStream::Refunds).await?;
         let posted_after = synced_until - FINANCES_LAG;
-        let posted_before = resume.as_ref().map_or(self.clock.now() - NEWEST_QUERYABLE, |r| r.cutoff);
+        let posted_before = resume.as_ref().map_or(poll.now - NEWEST_QUERYABLE, |r| r.cutoff);
         let mut token = resume.map(|r| r.next_token);
         loop {
             let page = match poll
