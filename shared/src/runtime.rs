@@ -88,12 +88,11 @@ impl Clients {
     pub async fn from_env() -> Result<Self, ConfigError> {
         let config = RuntimeConfig::from_env()?;
         let clock = Arc::new(SystemClock);
-        let store = Arc::new(DynamoStore::connect(
-            &config.dynamodb_sdk().await,
-            StoreConfig::new(&config.table),
-            clock.clone(),
-        ));
         let aws = config.aws_sdk().await;
+        // In AWS (no endpoint overrides) both are the same configuration: loaded once.
+        let dynamodb =
+            if config.dynamodb_endpoint == config.aws_endpoint { aws.clone() } else { config.dynamodb_sdk().await };
+        let store = Arc::new(DynamoStore::connect(&dynamodb, StoreConfig::new(&config.table), clock.clone()));
         Ok(Self { config, clock, store, aws })
     }
 
