@@ -52,19 +52,22 @@ pub fn deadline(context: &Context, margin: Duration) -> Instant {
 
 /// A Lambda deadline (milliseconds since the Unix epoch) as a tokio instant.
 pub fn deadline_from_epoch_millis(deadline_ms: u64, margin: Duration) -> Instant {
-    let now_ms = u64::try_from(chrono::Utc::now().timestamp_millis()).unwrap_or(0);
-    let left = Duration::from_millis(deadline_ms.saturating_sub(now_ms)).saturating_sub(margin);
+    let left = Duration::from_millis(deadline_ms.saturating_sub(now_epoch_millis())).saturating_sub(margin);
     Instant::now() + left
+}
+
+/// The wall clock in milliseconds since the Unix epoch, as Lambda states deadlines.
+fn now_epoch_millis() -> u64 {
+    u64::try_from(chrono::Utc::now().timestamp_millis()).unwrap_or(0)
 }
 
 /// An invocation as the Lambda runtime would hand it over: `payload` with a context naming
 /// the request and ending at `deadline`. For local runs (the demo, the tests, benchmarks).
 pub fn invocation<T>(payload: T, request_id: &str, deadline: Instant) -> LambdaEvent<T> {
     let left = deadline.saturating_duration_since(Instant::now());
-    let now_ms = u64::try_from(chrono::Utc::now().timestamp_millis()).unwrap_or(0);
     let mut context = Context::default();
     context.request_id = request_id.to_string();
-    context.deadline = now_ms + u64::try_from(left.as_millis()).unwrap_or(u64::MAX);
+    context.deadline = now_epoch_millis().saturating_add(u64::try_from(left.as_millis()).unwrap_or(u64::MAX));
     LambdaEvent::new(payload, context)
 }
 

@@ -9,10 +9,8 @@ use autopilot_shared::notifications::{Notification, parse_notification};
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use lambda_runtime::{Diagnostic, LambdaEvent};
 
-pub use autopilot_shared::notifications::MessageError as NotificationError;
-
 pub type Deps = OrderRecorder;
-pub type MessageError = NotificationError<CaptureError>;
+pub type MessageError = autopilot_shared::notifications::MessageError<CaptureError>;
 
 /// What happened to one message.
 #[derive(Debug, Clone, PartialEq, Eq)]

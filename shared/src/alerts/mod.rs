@@ -125,9 +125,10 @@ impl AlertEvent {
 
     /// The event as the digest log keeps it.
     pub fn to_entry(&self, received_at: DateTime<Utc>) -> Result<DigestEntry, AlertError> {
+        let event_id = self.event_id();
         let detail = each_variant!(self, e => serde_json::to_value(e))
-            .map_err(|err| AlertError::Encode { event_id: self.event_id(), message: err.to_string() })?;
-        Ok(DigestEntry { received_at, event_id: self.event_id(), detail_type: self.detail_type().to_string(), detail })
+            .map_err(|err| AlertError::Encode { event_id: event_id.clone(), message: err.to_string() })?;
+        Ok(DigestEntry { received_at, event_id, detail_type: self.detail_type().to_string(), detail })
     }
 
     pub fn seller_id(&self) -> &SellerId {
