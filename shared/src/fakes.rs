@@ -427,7 +427,6 @@ pub struct SolicitationState {
 #[derive(Default)]
 pub struct FakeAmazon {
     solicitations: Mutex<HashMap<OrderId, SolicitationState>>,
-    orders: Mutex<HashMap<OrderId, Order2026>>,
     /// The next calls fail as after exhausted retries (throttling or an outage).
     outage: AtomicU32,
     questions: AtomicU32,
@@ -446,10 +445,6 @@ impl FakeAmazon {
 
     pub fn solicitation_state(&self, order: &OrderId) -> SolicitationState {
         lock(&self.solicitations).get(order).cloned().unwrap_or_default()
-    }
-
-    pub fn set_order(&self, order: &OrderId, answer: Order2026) {
-        lock(&self.orders).insert(order.clone(), answer);
     }
 
     /// The next `calls` calls fail as transient (429s until the retries ran out).
@@ -497,9 +492,9 @@ impl SellerCalls for FakeAmazon {
         Err(not_served("searchOrders"))
     }
 
-    async fn get_order(&self, order_id: &OrderId, _deadline: Instant) -> Result<Order2026, SpApiError> {
+    async fn get_order(&self, _order_id: &OrderId, _deadline: Instant) -> Result<Order2026, SpApiError> {
         self.transient("getOrder")?;
-        lock(&self.orders).get(order_id).cloned().ok_or_else(|| not_served("getOrder"))
+        Err(not_served("getOrder"))
     }
 
     async fn list_financial_events(
