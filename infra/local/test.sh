@@ -1,12 +1,19 @@
 #!/usr/bin/env bash
-# The full test suite: brings the local stack up (installing it on first use) and runs every
-# test of the workspace against it (DynamoDB Local, moto, the SP-API simulator).
+# The full test suite: brings the local stack up (installing it on first use), runs the deploy
+# check (sam validate, the arm64 release build `sam build` makes, zip size budget, panics
+# unwind: infra/deploy/build.sh) and synthesizes the CDK app with cdk-nag (infra/cdk/synth.sh),
+# then runs every test of the workspace against the local stack (DynamoDB Local, moto, the
+# SP-API simulator), the built bootstraps under a Lambda Runtime API, and the SAM/CDK parity.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
 # An assignment, so a stack that does not come up stops the script here (set -e).
 STACK_ENV="$(bash infra/local/stack.sh up)"
 eval "$(sed 's/^/export /' <<<"$STACK_ENV")"
+DEPLOY_ENV="$(bash infra/deploy/build.sh)"
+eval "$(sed 's/^/export /' <<<"$DEPLOY_ENV")"
+CDK_ENV="$(bash infra/cdk/synth.sh)"
+eval "$(sed 's/^/export /' <<<"$CDK_ENV")"
 # Every test process (and the demo below) writes its JSON logs at debug level here.
 export AUTOPILOT_LOG_DIR="$ROOT/target/log-scan"
 rm -rf "$AUTOPILOT_LOG_DIR"

@@ -45,15 +45,48 @@ pub fn diagnostic<E: Failure + 'static>(err: E) -> Diagnostic {
     Diagnostic { error_type: err.error_type().to_string(), error_message }
 }
 
-/// The invocation's deadline as a tokio instant, `margin` before Lambda's.
-pub fn deadline(context: &Context, margin: Duration) -> Instant {
-    deadline_from_epoch_millis(context.deadline, margin)
+/// Lambda's longest timeout: no invocation has more time than this.
+pub const MAX_FUNCTION_TIMEOUT: Duration = Duration::from_secs(900);
+
+static FUNCTION_TIMEOUT: std::sync::OnceLock<Duration> = std::sync::OnceLock::new();
+
+/// The function's configured timeout (`AUTOPILOT_TIMEOUT_SECONDS`, which the template sets to
+/// the function's `Timeout`), set once at start-up by `runtime::Clients`; the bound on every
+/// deadline. Unset, or set twice, the bound is [`MAX_FUNCTION_TIMEOUT`] / the first value.
+pub fn set_function_timeout(timeout: Duration) {
+    let _ = FUNCTION_TIMEOUT.set(timeout.min(MAX_FUNCTION_TIMEOUT));
 }
 
-/// A Lambda deadline (milliseconds since the Unix epoch) as a tokio instant.
-pub fn deadline_from_epoch_millis(deadline_ms: u64, margin: Duration) -> Instant {
-    let left = Duration::from_millis(deadline_ms.saturating_sub(now_epoch_millis())).saturating_sub(margin);
-    Instant::now() + left
+/// The bound on every invocation's time: the configured timeout, else Lambda's maximum.
+pub fn function_timeout() -> Duration {
+    FUNCTION_TIMEOUT.get().copied().unwrap_or(MAX_FUNCTION_TIMEOUT)
+}
+
+/// The invocation's deadline as a tokio instant, `margin` before Lambda's.
+///
+/// Lambda's `lambda-runtime-deadline-ms` header is trusted only when it leaves between nothing
+/// and the function's timeout: a header of 0 (none given), one in the past (`cargo lambda
+/// watch` sends 600000, in 1970) or one further away than the timeout allows is logged and the
+/// invocation gets the configured timeout instead, never "no time left".
+pub fn deadline(context: &Context, margin: Duration) -> Instant {
+    let timeout = function_timeout();
+    let left = usable_time_left(context.deadline, now_epoch_millis(), timeout).unwrap_or_else(|| {
+        tracing::warn!(
+            deadline_ms = context.deadline,
+            timeout_s = timeout.as_secs(),
+            "the invocation's deadline header is missing, past or beyond the function's timeout; using the timeout"
+        );
+        timeout
+    });
+    Instant::now() + left.saturating_sub(margin)
+}
+
+/// The time a deadline header leaves, if it is one Lambda could have sent: in the future and
+/// no further away than `timeout`.
+fn usable_time_left(deadline_ms: u64, now_ms: u64, timeout: Duration) -> Option<Duration> {
+    let left = Duration::from_millis(deadline_ms.checked_sub(now_ms).filter(|&ms| ms > 0)?);
+    // A second of slack for clock skew between Lambda's host and this sandbox.
+    (left <= timeout + Duration::from_secs(1)).then_some(left.min(timeout))
 }
 
 /// The wall clock in milliseconds since the Unix epoch, as Lambda states deadlines.
@@ -165,5 +198,30 @@ mod tests {
         let back = super::deadline(&event.context, Duration::from_secs(10));
         let left = back.saturating_duration_since(Instant::now());
         assert!(left > Duration::from_secs(18) && left <= Duration::from_secs(20), "{left:?}");
+    }
+
+    #[test]
+    fn a_deadline_header_lambda_could_not_have_sent_gives_the_timeout() {
+        let now = 1_790_000_000_000;
+        let timeout = Duration::from_secs(300);
+        // What Lambda sends: some time left, up to the timeout.
+        assert_eq!(usable_time_left(now + 42_000, now, timeout), Some(Duration::from_secs(42)));
+        assert_eq!(usable_time_left(now + 300_000, now, timeout), Some(timeout));
+        // Clock skew of under a second past the timeout is clipped to it.
+        assert_eq!(usable_time_left(now + 300_500, now, timeout), Some(timeout));
+        // None given (0), cargo lambda watch's 600000 (1970), exactly now, and an hour away.
+        for header in [0, 600_000, now, now + 3_600_000] {
+            assert_eq!(usable_time_left(header, now, timeout), None, "{header}");
+        }
+    }
+
+    #[test]
+    fn an_unusable_deadline_header_leaves_the_function_its_timeout_not_zero() {
+        // Unset in unit tests: the bound is Lambda's maximum.
+        assert_eq!(function_timeout(), MAX_FUNCTION_TIMEOUT);
+        let mut context = Context::default();
+        context.deadline = 600_000;
+        let left = super::deadline(&context, Duration::from_secs(10)).saturating_duration_since(Instant::now());
+        assert!(left > Duration::from_secs(880) && left <= Duration::from_secs(890), "{left:?}");
     }
 }

@@ -39,6 +39,7 @@ pub mod feedback_sync;
 pub mod lambda;
 pub mod notifications;
 pub mod onboarding;
+pub mod permissions;
 pub mod reports;
 pub mod runtime;
 pub mod spapi;

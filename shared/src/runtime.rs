@@ -31,6 +31,20 @@ pub struct RuntimeConfig {
     pub event_bus: Option<String>,
     /// `AUTOPILOT_MAIL_FROM`: the verified SES identity seller mails come from.
     pub mail_from: Option<String>,
+    /// `AUTOPILOT_TIMEOUT_SECONDS`: the function's configured timeout (the template sets it to
+    /// the function's `Timeout`), the bound on each invocation's deadline.
+    pub timeout: Option<std::time::Duration>,
+}
+
+fn timeout_seconds(value: &str) -> Result<std::time::Duration, ConfigError> {
+    let max = crate::lambda::MAX_FUNCTION_TIMEOUT.as_secs();
+    match value.parse::<u64>() {
+        Ok(seconds @ 1..) if seconds <= max => Ok(std::time::Duration::from_secs(seconds)),
+        _ => Err(ConfigError::Invalid {
+            name: "AUTOPILOT_TIMEOUT_SECONDS",
+            message: format!("{value:?} is not a whole number of seconds from 1 to {max}"),
+        }),
+    }
 }
 
 impl RuntimeConfig {
@@ -43,6 +57,7 @@ impl RuntimeConfig {
             spapi_endpoint: optional("AUTOPILOT_SPAPI_ENDPOINT"),
             event_bus: optional("AUTOPILOT_EVENT_BUS"),
             mail_from: optional("AUTOPILOT_MAIL_FROM"),
+            timeout: optional("AUTOPILOT_TIMEOUT_SECONDS").map(|v| timeout_seconds(&v)).transpose()?,
         })
     }
 
@@ -87,6 +102,14 @@ impl Clients {
     /// The configuration from the environment and the DynamoDB store on its table.
     pub async fn from_env() -> Result<Self, ConfigError> {
         let config = RuntimeConfig::from_env()?;
+        if let Some(timeout) = config.timeout {
+            crate::lambda::set_function_timeout(timeout);
+        }
+        tracing::info!(
+            panic_strategy = PANIC_STRATEGY,
+            timeout_s = crate::lambda::function_timeout().as_secs(),
+            "function starting"
+        );
         let clock = Arc::new(SystemClock);
         let aws = config.aws_sdk().await;
         // In AWS (no endpoint overrides) both are the same configuration: loaded once.
@@ -113,6 +136,12 @@ impl Clients {
         Ok((Arc::new(crate::alerts::SesMailer::new(&self.aws)), from))
     }
 }
+
+/// How this binary handles a panic, as text the deploy check finds in the built artifact
+/// (infra/deploy/build.sh) and the function logs at start-up: a binary built with
+/// `panic = "abort"` says so, and the check fails.
+pub const PANIC_STRATEGY: &str =
+    if cfg!(panic = "unwind") { "autopilot-panic-strategy:unwind" } else { "autopilot-panic-strategy:abort" };
 
 /// JSON logs for CloudWatch, filtered by `RUST_LOG` (default `info`).
 pub fn init_logging() {

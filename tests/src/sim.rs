@@ -47,8 +47,18 @@ pub fn unique_seller_id() -> SellerId {
 /// A simulator on a free loopback port with one application and one seller registered, the
 /// seller's credentials stored in moto's Secrets Manager, and a client for it.
 pub async fn sim_harness(plans: UsagePlans, configure: impl FnOnce(&mut SpApiConfig)) -> SimHarness {
+    sim_harness_at(at(SIM_START), plans, configure).await
+}
+
+/// [`sim_harness`] with the simulator's clock starting at `start` (the wall clock, for
+/// functions that run as processes of their own on the system clock).
+pub async fn sim_harness_at(
+    start: chrono::DateTime<chrono::Utc>,
+    plans: UsagePlans,
+    configure: impl FnOnce(&mut SpApiConfig),
+) -> SimHarness {
     let sdk = aws_config().await;
-    let simulator = Simulator::new(at(SIM_START), plans.clone(), Some(aws_sdk_sqs::Client::new(&sdk)));
+    let simulator = Simulator::new(start, plans.clone(), Some(aws_sdk_sqs::Client::new(&sdk)));
     let sim = simulator.start(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).await.expect("simulator starts");
     let seller_id = unique_seller_id();
     let refresh_token = format!("Atzr|test-{}", uuid::Uuid::new_v4().simple());

@@ -1,5 +1,8 @@
 //! template.yaml declares the table the code expects, and passes cfn-lint.
 
+use std::collections::BTreeSet;
+
+use autopilot_shared::permissions::{self, Grant, Resource};
 use autopilot_shared::store::schema::{self, KeyType, Projection};
 use autopilot_tests::{local_stack, workspace_root};
 use serde_yaml::Value;
@@ -122,25 +125,105 @@ fn amazon_may_send_notifications_and_bad_messages_fail_alone() {
     }
 }
 
-/// Every function's policy names only the actions its code calls, never a wildcard.
+/// The function crates, by the `Binary` each template function builds, with the AWS calls
+/// each declares beside its code.
+fn declared_permissions(binary: &str) -> &'static [Grant] {
+    match binary {
+        "alerts" => alerts::AWS_PERMISSIONS,
+        "feedback-sync" => feedback_sync::AWS_PERMISSIONS,
+        "order-events" => order_events::AWS_PERMISSIONS,
+        "order-sync" => order_sync::AWS_PERMISSIONS,
+        "solicit" => solicit::AWS_PERMISSIONS,
+        other => panic!("template.yaml builds a binary no function crate declares: {other}"),
+    }
+}
+
+/// The stack resource a policy statement's `Resource` names, as the code's declarations name it.
+fn policy_resource(function: &str, value: &Value) -> Resource {
+    let text = match value {
+        Value::Tagged(t) => format!("{} {}", t.tag, t.value.as_str().unwrap_or_default()),
+        other => panic!("{function}: a policy resource that is not a template reference: {other:?}"),
+    };
+    match text.as_str() {
+        "!GetAtt Table.Arn" => Resource::Table,
+        "!Sub ${Table.Arn}/index/due" => Resource::DueIndex,
+        "!Sub arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:${SellerSecretsPrefix}*" => {
+            Resource::SellerSecrets
+        }
+        "!GetAtt EventBus.Arn" => Resource::EventBus,
+        "!Sub arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/${AlertSenderIdentity}" => {
+            Resource::AlertSenderIdentity
+        }
+        other => panic!("{function}: a policy resource no declaration names: {other}"),
+    }
+}
+
+fn string_list(value: &Value) -> Vec<String> {
+    match value {
+        Value::Sequence(list) => list.iter().filter_map(Value::as_str).map(String::from).collect(),
+        Value::String(one) => vec![one.clone()],
+        other => panic!("expected a string or a list of strings, found {other:?}"),
+    }
+}
+
+/// What a function's template policy grants, as (action, resource) pairs.
+fn granted(name: &str, function: &Value) -> BTreeSet<(String, Resource)> {
+    let mut pairs = BTreeSet::new();
+    for policy in function["Properties"]["Policies"].as_sequence().expect("Policies") {
+        for statement in policy["Statement"].as_sequence().expect("Statement") {
+            assert_eq!(str_at(statement, "Effect"), "Allow", "{name}");
+            let resources = match &statement["Resource"] {
+                Value::Sequence(list) => list.iter().map(|r| policy_resource(name, r)).collect(),
+                one => vec![policy_resource(name, one)],
+            };
+            for action in string_list(&statement["Action"]) {
+                for resource in &resources {
+                    assert!(pairs.insert((action.clone(), *resource)), "{name} grants {action} on {resource:?} twice");
+                }
+            }
+        }
+    }
+    pairs
+}
+
+/// Every function's policy grants exactly the AWS calls its code declares, on exactly the
+/// resources it declares: no more, no fewer. (That the running function calls nothing else is
+/// checked by tests/tests/lambda_local.rs.)
 #[test]
-fn function_policies_are_least_privilege() {
+fn function_policies_grant_exactly_what_the_code_declares() {
+    let template = template();
+    let mut checked = 0;
+    for (name, resource) in template["Resources"].as_mapping().unwrap() {
+        if resource["Type"] != Value::String("AWS::Serverless::Function".into()) {
+            continue;
+        }
+        let name = name.as_str().unwrap_or_default();
+        let binary = str_at(&resource["Metadata"]["BuildProperties"], "Binary");
+        let declared = permissions::pairs(declared_permissions(binary));
+        let granted = granted(name, resource);
+        let extra: Vec<_> = granted.difference(&declared).collect();
+        let missing: Vec<_> = declared.difference(&granted).collect();
+        assert!(
+            extra.is_empty() && missing.is_empty(),
+            "{name}: granted but not declared {extra:?}; declared but not granted {missing:?}"
+        );
+        assert!(granted.iter().all(|(action, _)| !action.contains('*') && action != "dynamodb:Scan"), "{name}");
+        checked += 1;
+    }
+    assert_eq!(checked, 5);
+}
+
+/// Each function's deadline bound (`AUTOPILOT_TIMEOUT_SECONDS`) is its configured `Timeout`.
+#[test]
+fn every_function_knows_its_timeout() {
     let template = template();
     for (name, resource) in template["Resources"].as_mapping().unwrap() {
         if resource["Type"] != Value::String("AWS::Serverless::Function".into()) {
             continue;
         }
-        for policy in resource["Properties"]["Policies"].as_sequence().unwrap() {
-            for statement in policy["Statement"].as_sequence().unwrap() {
-                let actions: Vec<&str> = match &statement["Action"] {
-                    Value::Sequence(list) => list.iter().filter_map(Value::as_str).collect(),
-                    Value::String(one) => vec![one.as_str()],
-                    other => panic!("{name:?}: unexpected Action {other:?}"),
-                };
-                assert!(actions.iter().all(|a| !a.contains('*')), "{name:?} grants a wildcard: {actions:?}");
-                assert!(!actions.contains(&"dynamodb:Scan"), "{name:?} may Scan");
-            }
-        }
+        let timeout = resource["Properties"]["Timeout"].as_u64().unwrap_or_else(|| panic!("{name:?} has no Timeout"));
+        let variable = resource["Properties"]["Environment"]["Variables"]["AUTOPILOT_TIMEOUT_SECONDS"].as_str();
+        assert_eq!(variable, Some(timeout.to_string().as_str()), "{name:?}");
     }
 }
 

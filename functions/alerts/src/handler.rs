@@ -13,8 +13,20 @@ use serde_json::Value;
 
 use autopilot_shared::alerts::{AlertError, AlertEvent, AlertOutcome, Alerts, DigestRun};
 use autopilot_shared::lambda;
+use autopilot_shared::permissions::{Grant, Resource};
 
 pub type Deps = Alerts;
+
+/// The AWS calls this function makes; the template grants exactly these (see
+/// `autopilot_shared::permissions`). Sending a failed event to the DLQ is Lambda's own call
+/// (the on-failure destination), granted by SAM with the destination.
+pub const AWS_PERMISSIONS: &[Grant] = &[
+    Grant::code(
+        &["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query"],
+        Resource::Table,
+    ),
+    Grant::code(&["ses:SendEmail"], Resource::AlertSenderIdentity),
+];
 
 /// The detail-type of EventBridge Scheduler/rule schedules.
 pub const SCHEDULED_EVENT: &str = "Scheduled Event";

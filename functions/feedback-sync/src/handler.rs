@@ -11,6 +11,7 @@ use std::time::Duration;
 use autopilot_shared::feedback_sync::{FeedbackSync, NotificationOutcome, SyncError, SyncSummary};
 use autopilot_shared::lambda;
 use autopilot_shared::notifications::parse_report_finished;
+use autopilot_shared::permissions::{Grant, Resource};
 use aws_lambda_events::event::eventbridge::EventBridgeEvent;
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use lambda_runtime::{Diagnostic, LambdaEvent};
@@ -18,6 +19,14 @@ use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 
 pub type Deps = FeedbackSync;
+
+/// The AWS calls this function makes; the template grants exactly these (see
+/// `autopilot_shared::permissions`).
+pub const AWS_PERMISSIONS: &[Grant] = &[
+    Grant::code(&["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"], Resource::Table),
+    Grant::code(&["secretsmanager:GetSecretValue"], Resource::SellerSecrets),
+    Grant::code(&["events:PutEvents"], Resource::EventBus),
+];
 pub type MessageError = autopilot_shared::notifications::MessageError<SyncError>;
 
 /// Kept free at the end of each invocation to record what was done.

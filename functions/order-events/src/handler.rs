@@ -6,10 +6,17 @@
 use autopilot_shared::capture::{CaptureError, OrderRecorder, RecordOutcome};
 use autopilot_shared::lambda;
 use autopilot_shared::notifications::{Notification, parse_notification};
+use autopilot_shared::permissions::{Grant, Resource};
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use lambda_runtime::{Diagnostic, LambdaEvent};
 
 pub type Deps = OrderRecorder;
+
+/// The AWS calls this function makes; the template grants exactly these (see
+/// `autopilot_shared::permissions`). UpdateItem: the per-day order count (for the ODR) when an
+/// order is first recorded.
+pub const AWS_PERMISSIONS: &[Grant] =
+    &[Grant::code(&["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], Resource::Table)];
 pub type MessageError = autopilot_shared::notifications::MessageError<CaptureError>;
 
 /// What happened to one message.

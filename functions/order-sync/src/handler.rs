@@ -6,10 +6,18 @@ use std::time::Duration;
 
 use autopilot_shared::capture::{OrderSync, OrderSyncSummary};
 use autopilot_shared::lambda;
+use autopilot_shared::permissions::{Grant, Resource};
 use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde_json::Value;
 
 pub type Deps = OrderSync;
+
+/// The AWS calls this function makes; the template grants exactly these (see
+/// `autopilot_shared::permissions`).
+pub const AWS_PERMISSIONS: &[Grant] = &[
+    Grant::code(&["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"], Resource::Table),
+    Grant::code(&["secretsmanager:GetSecretValue"], Resource::SellerSecrets),
+];
 
 /// Kept free at the end of each invocation to write the checkpoint and return.
 pub const DEADLINE_MARGIN: Duration = Duration::from_secs(5);

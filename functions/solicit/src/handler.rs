@@ -6,10 +6,20 @@ use std::time::Duration;
 
 use autopilot_shared::dispatch::{DispatchSummary, Dispatcher};
 use autopilot_shared::lambda;
+use autopilot_shared::permissions::{Grant, Resource};
 use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde_json::Value;
 
 pub type Deps = Dispatcher;
+
+/// The AWS calls this function makes; the template grants exactly these (see
+/// `autopilot_shared::permissions`).
+pub const AWS_PERMISSIONS: &[Grant] = &[
+    Grant::code(&["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"], Resource::Table),
+    Grant::code(&["dynamodb:Query"], Resource::DueIndex),
+    Grant::code(&["secretsmanager:GetSecretValue"], Resource::SellerSecrets),
+    Grant::code(&["events:PutEvents"], Resource::EventBus),
+];
 
 /// Kept free at the end of each invocation to record outcomes and publish the summary.
 pub const DEADLINE_MARGIN: Duration = Duration::from_secs(10);

@@ -18,7 +18,11 @@ pub struct SecretsManagerCredentials {
 
 impl SecretsManagerCredentials {
     pub fn new(sdk: &aws_config::SdkConfig) -> Self {
-        Self { client: aws_sdk_secretsmanager::Client::new(sdk) }
+        Self {
+            client: aws_sdk_secretsmanager::Client::from_conf(
+                aws_sdk_secretsmanager::config::Builder::from(sdk).build(),
+            ),
+        }
     }
 }
 

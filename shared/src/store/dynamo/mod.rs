@@ -172,7 +172,8 @@ impl DynamoStore {
     }
 
     pub fn connect(sdk: &aws_config::SdkConfig, config: StoreConfig, clock: Arc<dyn Clock>) -> Self {
-        Self::new(Client::new(sdk), config, clock)
+        let client_config = aws_sdk_dynamodb::config::Builder::from(sdk);
+        Self::new(Client::from_conf(client_config.build()), config, clock)
     }
 
     /// Capacity consumed so far by this store (and its clones).
