@@ -20,6 +20,8 @@ use tokio::time::Instant;
 
 pub type Deps = FeedbackSync;
 
+pub type MessageError = autopilot_shared::notifications::MessageError<SyncError>;
+
 /// The AWS calls this function makes; the template grants exactly these (see
 /// `autopilot_shared::permissions`).
 pub const AWS_PERMISSIONS: &[Grant] = &[
@@ -27,7 +29,6 @@ pub const AWS_PERMISSIONS: &[Grant] = &[
     Grant::code(&["secretsmanager:GetSecretValue"], Resource::SellerSecrets),
     Grant::code(&["events:PutEvents"], Resource::EventBus),
 ];
-pub type MessageError = autopilot_shared::notifications::MessageError<SyncError>;
 
 /// Kept free at the end of each invocation to record what was done.
 pub const DEADLINE_MARGIN: Duration = Duration::from_secs(10);

@@ -12,12 +12,13 @@ use lambda_runtime::{Diagnostic, LambdaEvent};
 
 pub type Deps = OrderRecorder;
 
+pub type MessageError = autopilot_shared::notifications::MessageError<CaptureError>;
+
 /// The AWS calls this function makes; the template grants exactly these (see
 /// `autopilot_shared::permissions`). UpdateItem: the per-day order count (for the ODR) when an
 /// order is first recorded.
 pub const AWS_PERMISSIONS: &[Grant] =
     &[Grant::code(&["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], Resource::Table)];
-pub type MessageError = autopilot_shared::notifications::MessageError<CaptureError>;
 
 /// What happened to one message.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -49,11 +49,12 @@ export class FeedbackAutopilotStack extends cdk.Stack {
   constructor(scope: Construct, id: string, props?: cdk.StackProps) {
     super(scope, id, props);
 
-    const stage = new CfnParameter(this, 'Stage', {
+    // Stage, SellerSecretsPrefix and AlertSenderIdentity are read through Fn::Sub strings only.
+    new CfnParameter(this, 'Stage', {
       type: 'String', default: 'prod', allowedPattern: '[a-z0-9-]+',
       description: 'Name suffix that keeps several deployments apart in one account.',
     });
-    const secretsPrefix = new CfnParameter(this, 'SellerSecretsPrefix', {
+    new CfnParameter(this, 'SellerSecretsPrefix', {
       type: 'String', default: 'feedback-autopilot/sellers/',
       description: "Secrets Manager name prefix of the sellers' SP-API credentials; functions may read only secrets under it.",
     });
@@ -67,7 +68,7 @@ export class FeedbackAutopilotStack extends cdk.Stack {
       type: 'String', default: 'alerts@example.com',
       description: 'The SES-verified address seller alerts come from; the alerts function may send only as this identity.',
     });
-    const alertSenderIdentity = new CfnParameter(this, 'AlertSenderIdentity', {
+    new CfnParameter(this, 'AlertSenderIdentity', {
       type: 'String', default: 'example.com', description: 'The SES identity (domain or address) that covers AlertSender.',
     });
     const retention = new CfnParameter(this, 'LogRetentionDays', {
@@ -105,20 +106,20 @@ export class FeedbackAutopilotStack extends cdk.Stack {
         sqsManagedSseEnabled: true,
         ...extra,
       });
-    const orderDlq = queue('OrderEventsDeadLetterQueue', 'order-events-dlq');
-    retain(orderDlq);
-    const orderQueue = queue('OrderEventsQueue', 'order-events', {
-      visibilityTimeout: 180,
-      redrivePolicy: { deadLetterTargetArn: orderDlq.attrArn, maxReceiveCount: 5 },
-    });
-    spApiMayNotify(this, 'OrderEventsQueuePolicy', orderQueue);
-    const reportDlq = queue('ReportEventsDeadLetterQueue', 'report-events-dlq');
-    retain(reportDlq);
-    const reportQueue = queue('ReportEventsQueue', 'report-events', {
-      visibilityTimeout: 1800,
-      redrivePolicy: { deadLetterTargetArn: reportDlq.attrArn, maxReceiveCount: 5 },
-    });
-    spApiMayNotify(this, 'ReportEventsQueuePolicy', reportQueue);
+    // A queue Amazon delivers SP-API notifications to, with its DLQ (kept on delete).
+    const notificationQueue = (id: string, name: string, visibilityTimeout: number) => {
+      const dlq = queue(`${id}DeadLetterQueue`, `${name}-dlq`);
+      retain(dlq);
+      const notifications = queue(`${id}Queue`, name, {
+        visibilityTimeout,
+        redrivePolicy: { deadLetterTargetArn: dlq.attrArn, maxReceiveCount: 5 },
+      });
+      spApiMayNotify(this, `${id}QueuePolicy`, notifications);
+      return notifications;
+    };
+    // Six times each consumer's timeout, as AWS advises for Lambda event sources.
+    const orderQueue = notificationQueue('OrderEvents', 'order-events', 180);
+    const reportQueue = notificationQueue('ReportEvents', 'report-events', 1800);
 
     const bus = new events.CfnEventBus(this, 'EventBus', { name: Fn.sub('feedback-autopilot-${Stage}') });
     const alertsDlq = queue('AlertsDeadLetterQueue', 'alerts-dlq');
@@ -253,14 +254,10 @@ export class FeedbackAutopilotStack extends cdk.Stack {
     output(this, 'ReportEventsQueueArn', 'Register this queue as the SP-API notification destination for REPORT_PROCESSING_FINISHED.', reportQueue.attrArn);
     output(this, 'TableName', 'The DynamoDB table holding orders, review requests, feedback and ratings.', table.ref);
 
-    // Both parameters are referenced through Fn::Sub strings only.
-    void stage;
-    void secretsPrefix;
     Validations.of(this).acknowledge({
       id: 'CloudFormation-Validate::W2509',
       reason: 'SellerSecretsPrefix is the name prefix of the secrets the functions may read, not a secret: it must show.',
     });
-    void alertSenderIdentity;
     this.justifyFindings();
   }
 

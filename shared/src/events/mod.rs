@@ -88,10 +88,7 @@ pub struct EventBridgePublisher {
 
 impl EventBridgePublisher {
     pub fn new(sdk: &aws_config::SdkConfig, bus_name: impl Into<String>) -> Self {
-        Self {
-            client: aws_sdk_eventbridge::Client::from_conf(aws_sdk_eventbridge::config::Builder::from(sdk).build()),
-            bus_name: bus_name.into(),
-        }
+        Self { client: aws_sdk_eventbridge::Client::new(sdk), bus_name: bus_name.into() }
     }
 }
 

@@ -18,11 +18,7 @@ pub struct SecretsManagerCredentials {
 
 impl SecretsManagerCredentials {
     pub fn new(sdk: &aws_config::SdkConfig) -> Self {
-        Self {
-            client: aws_sdk_secretsmanager::Client::from_conf(
-                aws_sdk_secretsmanager::config::Builder::from(sdk).build(),
-            ),
-        }
+        Self { client: aws_sdk_secretsmanager::Client::new(sdk) }
     }
 }
 

@@ -172,8 +172,7 @@ impl DynamoStore {
     }
 
     pub fn connect(sdk: &aws_config::SdkConfig, config: StoreConfig, clock: Arc<dyn Clock>) -> Self {
-        let client_config = aws_sdk_dynamodb::config::Builder::from(sdk);
-        Self::new(Client::from_conf(client_config.build()), config, clock)
+        Self::new(Client::new(sdk), config, clock)
     }
 
     /// Capacity consumed so far by this store (and its clones).
