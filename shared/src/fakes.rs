@@ -26,8 +26,8 @@ use crate::spapi::{
     SearchOrdersResponse, SellerCalls, SpApiAccess, SpApiError,
 };
 use crate::store::{
-    CheckpointKey, CheckpointStore, DueOrder, DueReviewRequests, Expect, OrderRepository, PutOutcome, RatingSnapshot,
-    RatingStore, SellerDirectory, StoreError, SyncCheckpoint, Versioned,
+    CheckpointKey, CheckpointStore, DueOrder, DueReviewRequests, Expect, OpenCount, OrderRepository, OutcomeCounts,
+    PutOutcome, RatingSnapshot, RatingStore, ReviewOutcomes, SellerDirectory, StoreError, SyncCheckpoint, Versioned,
 };
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -52,6 +52,7 @@ pub struct MemoryStore {
     checkpoints: Mutex<HashMap<CheckpointKey, SyncCheckpoint>>,
     snapshots: Mutex<BTreeMap<(SellerId, Marketplace, NaiveDate), RatingSnapshot>>,
     buckets: Mutex<HashMap<(SellerId, Marketplace), DailyBuckets>>,
+    outcomes: Mutex<BTreeMap<(SellerId, Marketplace, NaiveDate), OutcomeCounts>>,
     /// Per order: (writes to let through first, writes that then find another writer first).
     interference: Mutex<HashMap<OrderId, (u32, u32)>>,
     order_writes: AtomicU32,
@@ -173,6 +174,17 @@ impl DueReviewRequests for MemoryStore {
         due.truncate(limit);
         Ok(due)
     }
+
+    async fn count_open(&self, seller: &SellerId, now: DateTime<Utc>) -> Result<OpenCount, StoreError> {
+        self.check("Query")?;
+        let orders = lock(&self.orders);
+        let open: Vec<DateTime<Utc>> = orders
+            .values()
+            .filter(|v| &v.value.seller_id == seller)
+            .filter_map(|v| v.value.review_request.next_look_at())
+            .collect();
+        Ok(OpenCount { open: open.len() as u64, due_now: open.iter().filter(|at| **at <= now).count() as u64 })
+    }
 }
 
 #[async_trait]
@@ -191,6 +203,44 @@ impl SellerDirectory for MemoryStore {
     async fn list_sellers(&self) -> Result<Vec<SellerAccount>, StoreError> {
         self.check("Query")?;
         Ok(lock(&self.sellers).values().cloned().collect())
+    }
+
+    async fn delete_seller(&self, seller: &SellerId) -> Result<(), StoreError> {
+        self.check("DeleteItem")?;
+        lock(&self.sellers).remove(seller);
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl ReviewOutcomes for MemoryStore {
+    async fn add_outcomes(
+        &self,
+        seller: &SellerId,
+        marketplace: Marketplace,
+        day: NaiveDate,
+        counts: &OutcomeCounts,
+    ) -> Result<(), StoreError> {
+        self.check("UpdateItem")?;
+        lock(&self.outcomes).entry((seller.clone(), marketplace, day)).or_default().add(counts);
+        Ok(())
+    }
+
+    async fn outcomes_between(
+        &self,
+        seller: &SellerId,
+        marketplace: Marketplace,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<OutcomeCounts, StoreError> {
+        self.check("Query")?;
+        let mut total = OutcomeCounts::default();
+        for ((s, m, day), counts) in lock(&self.outcomes).iter() {
+            if s == seller && *m == marketplace && (from..=to).contains(day) {
+                total.add(counts);
+            }
+        }
+        Ok(total)
     }
 }
 
@@ -608,6 +658,7 @@ pub mod fixtures {
             review_requests: ReviewRequestPolicy::for_marketplaces(&[Marketplace::Us]),
             credentials_secret: "feedback-autopilot/test".into(),
             feedback: Default::default(),
+            paused: false,
         }
     }
 
@@ -653,6 +704,7 @@ pub mod fixtures {
             refunded_at: None,
             solicitation_checks: 0,
             review_request: ReviewRequest::Pending { due_at: due, needs_delivery_dates: false },
+            history: Vec::new(),
         }
     }
 }

@@ -94,6 +94,14 @@ pub struct Onboarding {
 }
 
 impl Onboarding {
+    /// The seller's SP-API in the region of its first marketplace (notifications are per
+    /// application and region).
+    async fn seller_api(&self, seller: &SellerAccount) -> Result<Arc<crate::spapi::SellerApi>, OnboardingError> {
+        let region = seller.marketplaces.first().map(|m| m.region()).unwrap_or(crate::domain::Region::Na);
+        let api = self.api.seller(seller, region).await;
+        api.map_err(|source| OnboardingError::SpApi { seller: seller.seller_id.clone(), source })
+    }
+
     /// Create the seller's secret, or replace its value when it exists.
     pub async fn store_credentials(&self, secret_name: &str, secret: &SellerSecret) -> Result<(), OnboardingError> {
         let failed = |message: String, source: Option<Box<dyn std::error::Error + Send + Sync>>| {
@@ -123,8 +131,7 @@ impl Onboarding {
         deadline: Instant,
     ) -> Result<Subscribed, OnboardingError> {
         let api_error = |source| OnboardingError::SpApi { seller: seller.seller_id.clone(), source };
-        let region = seller.marketplaces.first().map(|m| m.region()).unwrap_or(crate::domain::Region::Na);
-        let api = self.api.seller(seller, region).await.map_err(api_error)?;
+        let api = self.seller_api(seller).await?;
         let kind = notification_type.as_str();
         if let Some(existing) = api.get_subscription(kind, deadline).await.map_err(api_error)? {
             let destination_id = existing.destination_id;
@@ -139,6 +146,38 @@ impl Onboarding {
         let subscription =
             api.create_subscription(kind, &destination.destination_id, deadline).await.map_err(api_error)?;
         Ok(Subscribed { notification_type, destination_id: subscription.destination_id, created: true })
+    }
+
+    /// Stop the seller's notification of `notification_type`: `true` when a subscription was
+    /// deleted, `false` when there was none.
+    pub async fn unsubscribe(
+        &self,
+        seller: &SellerAccount,
+        notification_type: NotificationType,
+        deadline: Instant,
+    ) -> Result<bool, OnboardingError> {
+        let api_error = |source| OnboardingError::SpApi { seller: seller.seller_id.clone(), source };
+        let api = self.seller_api(seller).await?;
+        let kind = notification_type.as_str();
+        match api.get_subscription(kind, deadline).await.map_err(api_error)? {
+            Some(existing) => {
+                api.delete_subscription(kind, &existing.subscription_id, deadline).await.map_err(api_error)
+            }
+            None => Ok(false),
+        }
+    }
+
+    /// The seller's current subscription of `notification_type`, if any.
+    pub async fn subscription(
+        &self,
+        seller: &SellerAccount,
+        notification_type: NotificationType,
+        deadline: Instant,
+    ) -> Result<Option<String>, OnboardingError> {
+        let api_error = |source| OnboardingError::SpApi { seller: seller.seller_id.clone(), source };
+        let api = self.seller_api(seller).await?;
+        let found = api.get_subscription(notification_type.as_str(), deadline).await.map_err(api_error)?;
+        Ok(found.map(|s| s.destination_id))
     }
 
     /// All of it: the credentials, the account (into `sellers`), and each notification to its

@@ -31,6 +31,7 @@ pub fn seller(n: u32) -> SellerAccount {
         digest: Default::default(),
         credentials_secret: format!("feedback-autopilot/sellers/{}", seller_id(n)),
         feedback: Default::default(),
+        paused: false,
     }
 }
 
@@ -55,5 +56,6 @@ pub fn order(seller: &SellerId, n: u32, purchased: DateTime<Utc>, state: ReviewR
         refunded_at: None,
         solicitation_checks: 0,
         review_request: state,
+        history: Vec::new(),
     }
 }

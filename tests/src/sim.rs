@@ -77,6 +77,7 @@ pub async fn sim_harness_at(
         digest: Default::default(),
         credentials_secret: secret_name,
         feedback: Default::default(),
+        paused: false,
     };
     let mut config = SpApiConfig::local(&sim.base_url());
     config.usage_plans = plans;
@@ -229,6 +230,7 @@ impl SimHarness {
         autopilot_shared::dispatch::Dispatcher {
             orders: Arc::new(store.clone()),
             due: Arc::new(store.clone()),
+            outcomes: Arc::new(store.clone()),
             sellers: Arc::new(store.clone()),
             events,
             api: self.api.clone(),
@@ -263,6 +265,7 @@ impl SimHarness {
             orders: Arc::new(store.clone()),
             sellers: Arc::new(store.clone()),
             checkpoints: Arc::new(store.clone()),
+            outcomes: Arc::new(store.clone()),
             clock: self.simulator().clock(),
             settings: autopilot_shared::capture::SyncSettings { initial_lookback: lookback },
         }

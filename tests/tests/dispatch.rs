@@ -41,6 +41,7 @@ impl World {
         autopilot_shared::dispatch::Dispatcher {
             orders: Arc::new(self.store.clone()),
             due: Arc::new(self.store.clone()),
+            outcomes: Arc::new(self.store.clone()),
             sellers: Arc::new(self.store.clone()),
             events: Arc::new(self.tap.publisher().await),
             api,

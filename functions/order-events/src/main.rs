@@ -9,7 +9,8 @@ use lambda_runtime::{Error, service_fn};
 async fn main() -> Result<(), Error> {
     init_logging();
     let clients = Clients::from_env().await?;
-    let deps = OrderRecorder::new(clients.store.clone(), clients.store.clone());
+    let deps =
+        OrderRecorder::new(clients.store.clone(), clients.store.clone()).counting_outcomes(clients.store.clone());
     let deps = &deps;
     lambda_runtime::run(service_fn(move |event| order_events::handle(deps, event))).await
 }

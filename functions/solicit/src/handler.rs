@@ -47,6 +47,7 @@ mod tests {
         Dispatcher {
             orders: store.clone(),
             due: store.clone(),
+            outcomes: store.clone(),
             sellers: store,
             events: MemoryBus::new(),
             api: Arc::new(FakeSpApi(FakeAmazon::new())),

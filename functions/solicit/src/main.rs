@@ -12,6 +12,7 @@ async fn main() -> Result<(), Error> {
     let deps = Dispatcher {
         orders: clients.store.clone(),
         due: clients.store.clone(),
+        outcomes: clients.store.clone(),
         sellers: clients.store.clone(),
         events: clients.event_bus()?,
         api: clients.sp_api(),

@@ -58,6 +58,7 @@ fn demo_seller() -> Result<SellerAccount, String> {
         digest: DigestSchedule { frequency: DigestFrequency::Daily, weekday: chrono::Weekday::Mon },
         credentials_secret: format!("feedback-autopilot/sellers/{SELLER}"),
         feedback: Default::default(),
+        paused: false,
     })
 }
 
@@ -231,6 +232,7 @@ pub async fn run(dynamodb_endpoint: &str, aws_endpoint: &str, table: &str, out: 
         orders: Arc::new(store.clone()),
         sellers: Arc::new(store.clone()),
         checkpoints: Arc::new(store.clone()),
+        outcomes: Arc::new(store.clone()),
         clock: clock.clone(),
         settings: SyncSettings { initial_lookback: Duration::days(14) },
     };
@@ -257,6 +259,7 @@ pub async fn run(dynamodb_endpoint: &str, aws_endpoint: &str, table: &str, out: 
     let deps = Dispatcher {
         orders: Arc::new(store.clone()),
         due: Arc::new(store.clone()),
+        outcomes: Arc::new(store.clone()),
         sellers: Arc::new(store.clone()),
         events: Arc::new(autopilot_shared::events::EventBridgePublisher::new(&aws, bus)),
         api: api.clone(),

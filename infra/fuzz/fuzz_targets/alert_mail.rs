@@ -20,6 +20,7 @@ fuzz_target!(|data: &[u8]| {
         review_requests: ReviewRequestPolicy::for_marketplaces(&[Marketplace::Us]),
         credentials_secret: "s".into(),
         feedback: Default::default(),
+        paused: false,
     };
     let rendered = mail::negative_feedback_mail(&seller, &event);
     let _ = mime::raw_message(

@@ -473,6 +473,7 @@ pub(crate) mod tests {
             review_requests: crate::domain::ReviewRequestPolicy::for_marketplaces(&[Marketplace::Us]),
             credentials_secret: "x".into(),
             feedback: Default::default(),
+            paused: false,
         }
     }
 

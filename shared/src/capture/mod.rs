@@ -13,12 +13,14 @@ use thiserror::Error;
 use tokio::sync::Mutex;
 
 use crate::domain::{
-    ChangeEffect, OrderChange, OrderId, ReviewRequestPolicy, SellerId, SkipReason, TransitionError, apply_change,
+    ChangeEffect, OrderChange, OrderEventKind, OrderId, ReviewRequestPolicy, SellerId, SkipReason, TransitionError,
+    apply_change,
 };
-use crate::store::{Expect, OrderRepository, PutOutcome, SellerDirectory, StoreError};
+use crate::store::{Expect, OrderRepository, OutcomeCounts, PutOutcome, ReviewOutcomes, SellerDirectory, StoreError};
 
 pub use poll::{
-    OrderSync, OrderSyncSummary, POLLED_STATUSES, RefundsReport, SellerPoll, SyncError, SyncReport, SyncSettings,
+    OrderSync, OrderSyncSummary, POLLED_STATUSES, PageDone, RefundsReport, SellerPoll, SyncError, SyncReport,
+    SyncSettings,
 };
 
 /// How often a conditional write may lose a race before the change is given back (to be
@@ -77,12 +79,37 @@ impl crate::lambda::Failure for CaptureError {
 pub struct OrderRecorder {
     orders: Arc<dyn OrderRepository>,
     sellers: Arc<dyn SellerDirectory>,
+    outcomes: Option<Arc<dyn ReviewOutcomes>>,
     policies: Mutex<HashMap<SellerId, ReviewRequestPolicy>>,
 }
 
 impl OrderRecorder {
     pub fn new(orders: Arc<dyn OrderRepository>, sellers: Arc<dyn SellerDirectory>) -> Self {
-        Self { orders, sellers, policies: Mutex::new(HashMap::new()) }
+        Self { orders, sellers, outcomes: None, policies: Mutex::new(HashMap::new()) }
+    }
+
+    /// Count the review requests this recorder skips (cancellations, refunds) for
+    /// `autopilot status`, as the dispatcher counts its outcomes.
+    pub fn counting_outcomes(mut self, outcomes: Arc<dyn ReviewOutcomes>) -> Self {
+        self.outcomes = Some(outcomes);
+        self
+    }
+
+    /// A review request this recorder closed: counted (a failure is logged, not returned: the
+    /// order is recorded).
+    async fn count_skip(&self, order: &crate::domain::Order, was_final: bool, at: DateTime<Utc>) {
+        let (Some(outcomes), crate::domain::ReviewRequest::Skipped { reason, .. }) =
+            (&self.outcomes, &order.review_request)
+        else {
+            return;
+        };
+        if was_final {
+            return;
+        }
+        let counts = OutcomeCounts { skipped: [(*reason, 1)].into(), ..OutcomeCounts::default() };
+        if let Err(err) = outcomes.add_outcomes(&order.seller_id, order.marketplace, at.date_naive(), &counts).await {
+            tracing::warn!(order = %order.order_id, error = %err, "skipped review request not counted");
+        }
     }
 
     /// Read each seller's policy afresh from here on (the order-events function calls this per
@@ -114,11 +141,12 @@ impl OrderRecorder {
                 ChangeEffect::Record(order) => order,
             };
             let expect = existing.as_ref().map_or(Expect::Absent, |v| Expect::Version(v.version));
+            let was_final = existing.as_ref().is_some_and(|v| v.value.review_request.is_final());
             match self.orders.put_order(&order, expect).await? {
-                PutOutcome::Written { .. } if existing.is_some() => return Ok(RecordOutcome::Updated),
-                PutOutcome::Written { .. } => return Ok(RecordOutcome::Created),
+                PutOutcome::Written { .. } => self.count_skip(&order, was_final, change.changed_at).await,
                 PutOutcome::Conflict => continue,
             }
+            return Ok(if existing.is_some() { RecordOutcome::Updated } else { RecordOutcome::Created });
         }
         Err(CaptureError::Contended { order: change.order_id.to_string() })
     }
@@ -151,8 +179,10 @@ impl OrderRecorder {
             if read.value.refunded_at.is_some() {
                 return Ok(RefundOutcome::AlreadyKnown);
             }
+            let was_final = read.value.review_request.is_final();
             let mut updated = read.value.clone();
             updated.refunded_at = Some(posted_at);
+            updated.note(posted_at, OrderEventKind::Refunded);
             if !updated.review_request.is_final() {
                 updated.review_request = updated
                     .review_request
@@ -160,7 +190,10 @@ impl OrderRecorder {
                     .map_err(|source| CaptureError::Transition { order: order.to_string(), source })?;
             }
             match self.orders.put_order(&updated, Expect::Version(read.version)).await? {
-                PutOutcome::Written { .. } => return Ok(RefundOutcome::Marked),
+                PutOutcome::Written { .. } => {
+                    self.count_skip(&updated, was_final, posted_at).await;
+                    return Ok(RefundOutcome::Marked);
+                }
                 PutOutcome::Conflict => continue,
             }
         }

@@ -17,8 +17,8 @@ use crate::domain::{Clock, Marketplace, OrderId, SellerAccount};
 use crate::notifications::api_order_change;
 use crate::spapi::{OrdersQuery, SellerCalls, SpApiAccess, SpApiError};
 use crate::store::{
-    CheckpointKey, CheckpointStore, CheckpointStream, OrderRepository, ResumePoint, SellerDirectory, StoreError,
-    SyncCheckpoint,
+    CheckpointKey, CheckpointStore, CheckpointStream, OrderRepository, ResumePoint, ReviewOutcomes, SellerDirectory,
+    StoreError, SyncCheckpoint,
 };
 
 /// Settings of the reconciliation poll.
@@ -149,6 +149,25 @@ impl SellerPoll<'_> {
     }
 }
 
+/// Where a searchOrders run starts: its checkpoint stream, the stored point, the page size.
+struct Pages {
+    stream: CheckpointStream,
+    synced_until: DateTime<Utc>,
+    resume: Option<ResumePoint>,
+    page_size: u8,
+    started_from: Option<DateTime<Utc>>,
+}
+
+/// A page recorded (with more to come): the run's counts so far, the newest `lastUpdatedTime`
+/// on the page, and the query's time range (for a progress bar).
+#[derive(Debug, Clone)]
+pub struct PageDone {
+    pub report: SyncReport,
+    pub newest_update: Option<DateTime<Utc>>,
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Work {
     Orders,
@@ -161,6 +180,8 @@ pub struct OrderSync {
     pub orders: Arc<dyn OrderRepository>,
     pub sellers: Arc<dyn SellerDirectory>,
     pub checkpoints: Arc<dyn CheckpointStore>,
+    /// Where the review requests the poll skips (cancellations, refunds) are counted.
+    pub outcomes: Arc<dyn ReviewOutcomes>,
     pub clock: Arc<dyn Clock>,
     pub settings: SyncSettings,
 }
@@ -178,12 +199,19 @@ fn regions(seller: &SellerAccount) -> Vec<Marketplace> {
 }
 
 impl OrderSync {
+    /// The recorder the poll records through (the same rules as notifications).
+    pub fn recorder(&self) -> OrderRecorder {
+        OrderRecorder::new(self.orders.clone(), self.sellers.clone()).counting_outcomes(self.outcomes.clone())
+    }
+
     /// One run: the orders poll of every seller and marketplace, then the refunds poll of every
     /// seller and region, each with an equal share of the time left, so one seller's backlog
     /// cannot starve the others. A failing seller is logged and counted; the rest go on.
     pub async fn run(&self, deadline: Instant) -> Result<OrderSyncSummary, StoreError> {
-        let sellers = self.sellers.list_sellers().await?;
-        let recorder = OrderRecorder::new(self.orders.clone(), self.sellers.clone());
+        // Paused sellers are left alone (see `SellerAccount::paused`).
+        let sellers: Vec<SellerAccount> =
+            self.sellers.list_sellers().await?.into_iter().filter(|s| !s.paused).collect();
+        let recorder = self.recorder();
         let mut summary = OrderSyncSummary { sellers: sellers.len() as u32, ..OrderSyncSummary::default() };
         let units: Vec<_> = sellers
             .iter()
@@ -263,12 +291,14 @@ impl OrderSync {
         synced_until: DateTime<Utc>,
         cutoff: DateTime<Utc>,
         next_token: Option<&str>,
+        started_from: Option<DateTime<Utc>>,
     ) -> Result<(), StoreError> {
         let checkpoint = match next_token {
             Some(token) => {
-                SyncCheckpoint { synced_until, resume: Some(ResumePoint { next_token: token.to_string(), cutoff }) }
+                let resume = Some(ResumePoint { next_token: token.to_string(), cutoff });
+                SyncCheckpoint { synced_until, resume, started_from }
             }
-            None => SyncCheckpoint { synced_until: cutoff, resume: None },
+            None => SyncCheckpoint { synced_until: cutoff, resume: None, started_from },
         };
         self.checkpoints.put_checkpoint(&poll.checkpoint(stream), &checkpoint).await
     }
@@ -283,9 +313,48 @@ impl OrderSync {
     /// time (or meets a transient failure) stops cleanly and the next one resumes from the
     /// page it stopped at.
     pub async fn reconcile(&self, poll: &SellerPoll<'_>) -> Result<SyncReport, SyncError> {
+        let (synced_until, resume) = self.checkpoint(poll, CheckpointStream::Orders).await?;
+        let pages =
+            Pages { stream: CheckpointStream::Orders, synced_until, resume, page_size: 100, started_from: None };
+        self.search_pages(poll, pages, &mut |_| std::ops::ControlFlow::Continue(())).await
+    }
+
+    /// `autopilot backfill`: searchOrders for one seller and marketplace from `since` to now,
+    /// through the same recorder, `page_size` orders a page, under a checkpoint of its own (the
+    /// regular poll's is not touched). `on_page` hears of each recorded page and may stop the
+    /// run (`Break`); the next call with the same `since` resumes at the next page, and one
+    /// after a finished backfill goes on from where it ended.
+    pub async fn backfill(
+        &self,
+        poll: &SellerPoll<'_>,
+        since: DateTime<Utc>,
+        page_size: u8,
+        on_page: &mut (dyn FnMut(&PageDone) -> std::ops::ControlFlow<()> + Send),
+    ) -> Result<SyncReport, SyncError> {
+        let stored = self.checkpoints.get_checkpoint(&poll.checkpoint(CheckpointStream::Backfill)).await?;
+        let (synced_until, resume) = match stored {
+            Some(checkpoint) if checkpoint.started_from == Some(since) => (checkpoint.synced_until, checkpoint.resume),
+            _ => (since, None),
+        };
+        let pages = Pages {
+            stream: CheckpointStream::Backfill,
+            synced_until,
+            resume,
+            page_size: page_size.clamp(1, 100),
+            started_from: Some(since),
+        };
+        self.search_pages(poll, pages, on_page).await
+    }
+
+    async fn search_pages(
+        &self,
+        poll: &SellerPoll<'_>,
+        pages: Pages,
+        on_page: &mut (dyn FnMut(&PageDone) -> std::ops::ControlFlow<()> + Send),
+    ) -> Result<SyncReport, SyncError> {
         let (seller, marketplace) = (poll.seller, poll.marketplace);
         let mut report = SyncReport::default();
-        let (synced_until, resume) = self.checkpoint(poll, CheckpointStream::Orders).await?;
+        let Pages { stream, synced_until, resume, page_size, started_from } = pages;
         // The query's end, fixed for all its pages (a resumed run keeps the one it started with).
         let cutoff = resume.as_ref().map_or(poll.now - NEWEST_QUERYABLE, |r| r.cutoff);
         if cutoff < synced_until {
@@ -296,7 +365,7 @@ impl OrderSync {
             last_updated_after: Some(synced_until),
             last_updated_before: Some(cutoff),
             pagination_token: resume.map(|r| r.next_token),
-            max_results_per_page: Some(100),
+            max_results_per_page: Some(u32::from(page_size)),
             fulfillment_statuses: POLLED_STATUSES.to_vec(),
         };
         loop {
@@ -310,8 +379,10 @@ impl OrderSync {
                 Err(err) => return Err(err.into()),
             };
             report.pages += 1;
+            let mut newest: Option<DateTime<Utc>> = None;
             for order in &page.orders {
                 report.orders_seen += 1;
+                newest = newest.max(Some(order.last_updated_time));
                 match api_order_change(&seller.seller_id, order) {
                     Ok(change) => match poll.recorder.record(&change).await? {
                         RecordOutcome::Created | RecordOutcome::Updated => report.recorded += 1,
@@ -324,11 +395,14 @@ impl OrderSync {
                 }
             }
             let next = page.pagination.and_then(|p| p.next_token);
-            self.advance(poll, CheckpointStream::Orders, synced_until, cutoff, next.as_deref()).await?;
-            match next {
-                Some(token) => query.pagination_token = Some(token),
-                None => return Ok(report),
+            self.advance(poll, stream, synced_until, cutoff, next.as_deref(), started_from).await?;
+            let done = PageDone { report: report.clone(), newest_update: newest, from: synced_until, to: cutoff };
+            let Some(token) = next else { return Ok(report) };
+            if on_page(&done).is_break() {
+                report.stopped_early = true;
+                return Ok(report);
             }
+            query.pagination_token = Some(token);
         }
     }
 
@@ -376,7 +450,7 @@ impl OrderSync {
                 }
             }
             let next = page.next_token.filter(|t| !t.is_empty());
-            self.advance(poll, CheckpointStream::Refunds, synced_until, posted_before, next.as_deref()).await?;
+            self.advance(poll, CheckpointStream::Refunds, synced_until, posted_before, next.as_deref(), None).await?;
             match next {
                 Some(next) => token = Some(next),
                 None => return Ok(report),

@@ -100,7 +100,8 @@ async fn a_poll_run_without_its_store_is_an_error_named_for_the_retry() {
         api: Arc::new(crate::fakes::FakeSpApi(crate::fakes::FakeAmazon::new())),
         orders: store.clone(),
         sellers: store.clone(),
-        checkpoints: store,
+        checkpoints: store.clone(),
+        outcomes: store,
         clock: Arc::new(crate::domain::ManualClock::new(at("2026-03-02T00:00:00Z"))),
         settings: SyncSettings::default(),
     };

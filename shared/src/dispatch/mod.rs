@@ -23,12 +23,14 @@ use tokio::time::Instant;
 
 use crate::domain::dispatch::needs_date_lookup;
 use crate::domain::{
-    Clock, Decision, ExpiryReason, Order, OrderId, ReviewRequest, SellerAccount, SellerId, SkipReason, TransitionError,
-    decide,
+    AmazonAnswer, Clock, Decision, ExpiryReason, Marketplace, Order, OrderEventKind, OrderId, ReviewRequest,
+    SellerAccount, SellerId, SkipReason, TransitionError, decide,
 };
 use crate::events::{DomainEvent, EventPublisher, ReviewRequestsProcessed};
 use crate::spapi::{ForbiddenKind, SellerCalls, SpApiAccess, SpApiError};
-use crate::store::{DueReviewRequests, Expect, OrderRepository, PutOutcome, SellerDirectory, StoreError};
+use crate::store::{
+    DueReviewRequests, Expect, OrderRepository, OutcomeCounts, PutOutcome, ReviewOutcomes, SellerDirectory, StoreError,
+};
 
 #[derive(Debug, Clone, Copy)]
 pub struct DispatchSettings {
@@ -130,6 +132,8 @@ impl DispatchSummary {
 pub struct Dispatcher {
     pub orders: Arc<dyn OrderRepository>,
     pub due: Arc<dyn DueReviewRequests>,
+    /// Where each run's outcomes are counted per seller, marketplace and day.
+    pub outcomes: Arc<dyn ReviewOutcomes>,
     pub sellers: Arc<dyn SellerDirectory>,
     pub events: Arc<dyn EventPublisher>,
     pub api: Arc<dyn SpApiAccess>,
@@ -141,7 +145,9 @@ impl Dispatcher {
     /// One run over every seller, until the deadline; then the summary event. `run_id` names
     /// the run in its claims (e.g. the Lambda request id).
     pub async fn run(&self, run_id: &str, deadline: Instant) -> Result<DispatchSummary, StoreError> {
-        let sellers = self.sellers.list_sellers().await?;
+        // Paused sellers are left alone (see `SellerAccount::paused`): their due orders wait.
+        let sellers: Vec<SellerAccount> =
+            self.sellers.list_sellers().await?.into_iter().filter(|s| !s.paused).collect();
         let runs = futures_util::stream::iter(
             sellers.iter().map(|seller| async move { (seller, self.run_seller(run_id, seller, deadline).await) }),
         )
@@ -202,19 +208,32 @@ impl Dispatcher {
                 return summary;
             }
         };
+        let mut tally: BTreeMap<Marketplace, OutcomeCounts> = BTreeMap::new();
         for (n, entry) in due.iter().enumerate() {
             if Instant::now() >= deadline {
                 summary.left_for_next_run += (due.len() - n) as u32;
                 break;
             }
             let outcome = match self.process(id, seller, &entry.order_id, deadline, &mut summary).await {
-                Ok(outcome) => outcome,
+                Ok((outcome, marketplace)) => {
+                    if let Some(marketplace) = marketplace {
+                        count_outcome(tally.entry(marketplace).or_default(), outcome);
+                    }
+                    outcome
+                }
                 Err(err) => {
                     tracing::error!(seller = %seller.seller_id, order = %entry.order_id, error = %err, "store failed; the order stays due");
                     Outcome::Failed
                 }
             };
             summary.count(outcome);
+        }
+        let today = self.clock.now().date_naive();
+        for (marketplace, counts) in tally.iter().filter(|(_, c)| !c.is_empty()) {
+            // Only `autopilot status` reads these: a failure is logged, the run goes on.
+            if let Err(err) = self.outcomes.add_outcomes(&seller.seller_id, *marketplace, today, counts).await {
+                tracing::warn!(seller = %seller.seller_id, marketplace = marketplace.code(), error = %err, "the run's outcomes were not counted");
+            }
         }
         summary
     }
@@ -227,14 +246,14 @@ impl Dispatcher {
         order_id: &OrderId,
         deadline: Instant,
         summary: &mut DispatchSummary,
-    ) -> Result<Outcome, StoreError> {
+    ) -> Result<(Outcome, Option<Marketplace>), StoreError> {
         let now = self.clock.now();
         // The index is eventually consistent: the order itself says whether it is still due.
         let Some(read) = self.orders.get_order(&seller.seller_id, order_id).await? else {
-            return Ok(Outcome::NotClaimed);
+            return Ok((Outcome::NotClaimed, None));
         };
         let Ok(claim) = read.value.review_request.claim(id, now, self.settings.lease) else {
-            return Ok(Outcome::NotClaimed);
+            return Ok((Outcome::NotClaimed, None));
         };
         // Taking over a claim whose holder's lease ran out: that holder may have sent the
         // request and died before recording it.
@@ -244,7 +263,7 @@ impl Dispatcher {
         order.review_request = claim;
         let version = match self.orders.put_order(&order, Expect::Version(read.version)).await? {
             PutOutcome::Written { version } => version,
-            PutOutcome::Conflict => return Ok(Outcome::NotClaimed),
+            PutOutcome::Conflict => return Ok((Outcome::NotClaimed, None)),
         };
         let (next, outcome) = self.act(id, seller, &mut order, took_over, deadline, summary).await;
         order.review_request = next;
@@ -254,7 +273,7 @@ impl Dispatcher {
             tracing::warn!(seller = %seller.seller_id, order = %order.order_id, ?outcome, "lost the claim before recording the outcome");
         }
         tracing::info!(seller = %seller.seller_id, order = %order.order_id, ?outcome, "review request");
-        Ok(outcome)
+        Ok((outcome, Some(order.marketplace)))
     }
 
     /// The next review-request state for a claimed order, and what happened.
@@ -291,6 +310,7 @@ impl Dispatcher {
                 Decision::FetchDeliveryDates => match api.get_order(&order.order_id, deadline).await {
                     Ok(fresh) => {
                         summary.delivery_dates_fetched += 1;
+                        order.note(now, OrderEventKind::Amazon { answer: AmazonAnswer::DatesLookedUp });
                         if let Some(window) = fresh.fulfillment.and_then(|f| f.deliver_by_window) {
                             order.delivery.earliest = window.earliest_date_time.or(order.delivery.earliest);
                             order.delivery.latest = window.latest_date_time.or(order.delivery.latest);
@@ -300,7 +320,7 @@ impl Dispatcher {
                             *needs_delivery_dates = false;
                         }
                     }
-                    Err(err) => return self.after_failure(id, &order.order_id, &claimed, err, true),
+                    Err(err) => return self.after_failure(id, order, &claimed, err, true),
                 },
                 Decision::AskAmazon { next_question } => {
                     return self
@@ -328,10 +348,12 @@ impl Dispatcher {
         let now = self.clock.now();
         let offered = match api.can_request_review(&order.order_id, order.marketplace, deadline).await {
             Ok(offered) => offered,
-            Err(err) => return self.after_failure(id, &order.order_id, claimed, err, false),
+            Err(err) => return self.after_failure(id, order, claimed, err, false),
         };
         summary.questions_asked += 1;
         order.solicitation_checks = order.solicitation_checks.saturating_add(1);
+        let answer = if offered { AmazonAnswer::Offered } else { AmazonAnswer::NotOffered };
+        order.note(now, OrderEventKind::Amazon { answer });
         let order_id = order.order_id.clone();
         let settle = |next, outcome| settle(&order_id, claimed, next, outcome);
         let ask_again = || settle(claimed.release(id, next_question, false), Outcome::NotOffered);
@@ -339,21 +361,32 @@ impl Dispatcher {
             return ask_again();
         }
         let sent = |earlier: bool, outcome: Outcome| settle(claimed.mark_sent(id, now, earlier), outcome);
-        match api.request_review(&order.order_id, order.marketplace, deadline).await {
-            Ok(()) => sent(false, Outcome::Sent),
+        let answered = match api.request_review(&order.order_id, order.marketplace, deadline).await {
+            Ok(()) => Ok(AmazonAnswer::Sent),
             Err(err) => match err.forbidden_kind() {
-                Some(ForbiddenKind::AlreadyRequested) => sent(true, Outcome::SentEarlier),
-                // Amazon's window is not open (any more, or yet): its answer wins over our
-                // estimate; asked again until the cutoff.
-                Some(ForbiddenKind::OutsideWindow) => ask_again(),
-                Some(ForbiddenKind::NotEligible) if offered => {
-                    settle(claimed.skip(SkipReason::NotEligible, now), Outcome::Skipped(SkipReason::NotEligible))
-                }
-                // Sent only to settle an abandoned claim, and the answer is not "already
-                // requested": nothing was sent before; wait for Amazon to offer it.
-                Some(_) if !offered => ask_again(),
-                _ => self.after_failure(id, &order_id, claimed, err, false),
+                Some(ForbiddenKind::AlreadyRequested) => Ok(AmazonAnswer::AlreadyRequested),
+                Some(ForbiddenKind::OutsideWindow) => Ok(AmazonAnswer::OutsideWindow),
+                Some(ForbiddenKind::NotEligible) => Ok(AmazonAnswer::NotEligible),
+                _ => Err(err),
             },
+        };
+        if let Ok(answer) = &answered {
+            order.note(now, OrderEventKind::Amazon { answer: *answer });
+        }
+        match answered {
+            Ok(AmazonAnswer::Sent) => sent(false, Outcome::Sent),
+            Ok(AmazonAnswer::AlreadyRequested) => sent(true, Outcome::SentEarlier),
+            // Amazon's window is not open (any more, or yet): its answer wins over our
+            // estimate; asked again until the cutoff.
+            Ok(AmazonAnswer::OutsideWindow) => ask_again(),
+            Ok(_) if offered => {
+                settle(claimed.skip(SkipReason::NotEligible, now), Outcome::Skipped(SkipReason::NotEligible))
+            }
+            // Sent only to settle an abandoned claim, and the answer is not "already
+            // requested": nothing was sent before; wait for Amazon to offer it.
+            Ok(_) => ask_again(),
+            Err(err) if !offered && err.forbidden_kind().is_some() => ask_again(),
+            Err(err) => self.after_failure(id, order, claimed, err, false),
         }
     }
 
@@ -362,12 +395,21 @@ impl Dispatcher {
     fn after_failure(
         &self,
         id: &str,
-        order_id: &OrderId,
+        order: &mut Order,
         claimed: &ReviewRequest,
         err: SpApiError,
         needs_dates: bool,
     ) -> (ReviewRequest, Outcome) {
         let now = self.clock.now();
+        let order_id = &order.order_id.clone();
+        let answer = match &err {
+            SpApiError::DeadlineExceeded { .. } => None,
+            SpApiError::NotFound { .. } => Some(AmazonAnswer::NotFound),
+            _ => Some(AmazonAnswer::Failed),
+        };
+        if let Some(answer) = answer {
+            order.note(now, OrderEventKind::Amazon { answer });
+        }
         let (due_at, outcome) = match &err {
             SpApiError::DeadlineExceeded { .. } => (now, Outcome::Rescheduled),
             SpApiError::NotFound { .. } => {
@@ -386,6 +428,17 @@ impl Dispatcher {
             tracing::error!(error = %err, "review request failed; the order stays pending");
         }
         settle(order_id, claimed, claimed.release(id, due_at, needs_dates), outcome)
+    }
+}
+
+/// Count a final outcome in a marketplace's tally (the others are not outcomes yet).
+fn count_outcome(counts: &mut OutcomeCounts, outcome: Outcome) {
+    match outcome {
+        Outcome::Sent => counts.sent += 1,
+        Outcome::SentEarlier => counts.sent_earlier += 1,
+        Outcome::Skipped(reason) => *counts.skipped.entry(reason).or_default() += 1,
+        Outcome::Expired(_) => counts.expired += 1,
+        Outcome::NotOffered | Outcome::Rescheduled | Outcome::Failed | Outcome::NotClaimed => {}
     }
 }
 

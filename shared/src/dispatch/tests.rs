@@ -33,6 +33,7 @@ impl World {
         let dispatcher = Dispatcher {
             orders: store.clone(),
             due: store.clone(),
+            outcomes: store.clone(),
             sellers: store.clone(),
             events: bus.clone(),
             api: Arc::new(FakeSpApi(amazon.clone())),
@@ -218,4 +219,39 @@ async fn a_store_outage_fails_the_run_with_a_named_error() {
     let err = w.dispatcher.run("down", Instant::now() + std::time::Duration::from_secs(5)).await.unwrap_err();
     assert_eq!(err.error_type(), "StoreUnavailable");
     assert_eq!(w.amazon.questions(), 0);
+}
+
+#[tokio::test]
+async fn a_paused_seller_is_left_alone_until_resumed() {
+    let w = World::new().await;
+    w.offered(&order_id(1), true);
+    let mut account = seller();
+    account.paused = true;
+    w.store.put_seller(&account).await.unwrap();
+    let paused = w.run("run-1").await;
+    assert_eq!((paused.sellers, paused.sent, paused.questions_asked), (0, 0, 0));
+    assert!(matches!(w.state(&order_id(1)), ReviewRequest::Pending { .. }));
+    account.paused = false;
+    w.store.put_seller(&account).await.unwrap();
+    assert_eq!(w.run("run-2").await.sent, 1);
+}
+
+#[tokio::test]
+async fn outcomes_are_counted_per_marketplace_and_amazons_answers_kept_in_the_history() {
+    let w = World::new().await;
+    w.offered(&order_id(1), true);
+    w.run("run-1").await;
+    let day = w.clock.now().date_naive();
+    let order = w.store.order(&seller().seller_id, &order_id(1)).unwrap().value;
+    let counts = w.store.outcomes_between(&seller().seller_id, order.marketplace, day, day).await.unwrap();
+    assert_eq!((counts.sent, counts.expired, counts.skipped.len()), (1, 0, 0));
+    let answers: Vec<_> = order
+        .history
+        .iter()
+        .filter_map(|e| match e.what {
+            crate::domain::OrderEventKind::Amazon { answer } => Some(answer),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(answers, [crate::domain::AmazonAnswer::Offered, crate::domain::AmazonAnswer::Sent]);
 }

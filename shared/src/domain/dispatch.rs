@@ -151,6 +151,7 @@ mod tests {
             review_requests: ReviewRequestPolicy::for_marketplaces(&[Marketplace::Us]),
             credentials_secret: "x".into(),
             feedback: Default::default(),
+            paused: false,
         }
     }
 
@@ -175,6 +176,7 @@ mod tests {
             refunded_at: None,
             solicitation_checks: 0,
             review_request: ReviewRequest::Pending { due_at: t("2026-03-12T00:00:00Z"), needs_delivery_dates: false },
+            history: Vec::new(),
         }
     }
 

@@ -16,7 +16,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use dispatch::{Decision, RequestPlan, decide, later, plan};
 pub use ids::{EmailAddress, IdError, OrderId, SellerId};
 pub use marketplace::{FeedbackDateFormat, Marketplace, Region};
-pub use order::{DeliveryWindow, FulfillmentChannel, Order, OrderStatus};
+pub use order::{AmazonAnswer, DeliveryWindow, FulfillmentChannel, Order, OrderEvent, OrderEventKind, OrderStatus};
 pub use order_change::{ChangeEffect, ChangeSource, OrderChange, apply_change};
 pub use review_request::{
     ExpiryReason, ReviewRequest, SkipReason, SolicitationWindow, TransitionError, WindowPosition,

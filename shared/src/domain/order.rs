@@ -111,6 +111,77 @@ pub struct Order {
     #[serde(default, skip_serializing_if = "is_zero")]
     pub solicitation_checks: u16,
     pub review_request: ReviewRequest,
+    /// What happened to the order, oldest first, for `autopilot explain`: the changes recorded
+    /// and Amazon's answers about its review request. Bounded by [`MAX_HISTORY`] (the first
+    /// entry and the newest are kept); never buyer data.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub history: Vec<OrderEvent>,
+}
+
+/// The most history entries an order keeps: enough for a typical life (a few changes, a date
+/// lookup, Amazon's answers) while the item stays well under DynamoDB's 1 KB write unit.
+pub const MAX_HISTORY: usize = 10;
+
+/// One entry of an order's history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderEvent {
+    /// Amazon's time of a change; the dispatcher's time of an answer.
+    pub at: DateTime<Utc>,
+    #[serde(flatten)]
+    pub what: OrderEventKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum OrderEventKind {
+    /// A change was recorded (from a notification or a poll) with this status.
+    Changed { source: super::order_change::ChangeSource, status: OrderStatus },
+    /// A refund posted (Finances).
+    Refunded,
+    /// Amazon answered about the review request (see [`AmazonAnswer`]).
+    Amazon { answer: AmazonAnswer },
+}
+
+/// What Amazon said when the dispatcher asked or sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AmazonAnswer {
+    /// getOrder gave the delivery dates (or none).
+    DatesLookedUp,
+    /// getSolicitationActionsForOrder offered the request.
+    Offered,
+    /// getSolicitationActionsForOrder offered nothing (yet).
+    NotOffered,
+    /// createProductReviewAndSellerFeedbackSolicitation accepted it.
+    Sent,
+    /// 403: a request had already been sent for the order.
+    AlreadyRequested,
+    /// 403: outside Amazon's window.
+    OutsideWindow,
+    /// 403: the order is not eligible.
+    NotEligible,
+    /// 404: Amazon does not know the order.
+    NotFound,
+    /// The call failed (throttled, unavailable, refused); tried again later.
+    Failed,
+}
+
+impl AmazonAnswer {
+    pub fn describe(self) -> &'static str {
+        match self {
+            AmazonAnswer::DatesLookedUp => "getOrder: delivery dates looked up",
+            AmazonAnswer::Offered => "getSolicitationActionsForOrder: request offered",
+            AmazonAnswer::NotOffered => "getSolicitationActionsForOrder: nothing offered (yet)",
+            AmazonAnswer::Sent => "createProductReviewAndSellerFeedbackSolicitation: sent",
+            AmazonAnswer::AlreadyRequested => {
+                "createProductReviewAndSellerFeedbackSolicitation: 403, already requested"
+            }
+            AmazonAnswer::OutsideWindow => "createProductReviewAndSellerFeedbackSolicitation: 403, outside the window",
+            AmazonAnswer::NotEligible => "403: not eligible",
+            AmazonAnswer::NotFound => "404: order not found",
+            AmazonAnswer::Failed => "call failed; tried again later",
+        }
+    }
 }
 
 fn is_zero(n: &u16) -> bool {
@@ -118,6 +189,14 @@ fn is_zero(n: &u16) -> bool {
 }
 
 impl Order {
+    /// Add `event` to the history, dropping the oldest entry after the first when full.
+    pub fn note(&mut self, at: DateTime<Utc>, what: OrderEventKind) {
+        if self.history.len() >= MAX_HISTORY {
+            self.history.remove(1.min(self.history.len() - 1));
+        }
+        self.history.push(OrderEvent { at, what });
+    }
+
     /// What review-request planning counts from: the ship time, else the purchase time.
     pub fn shipped_or_purchased(&self) -> DateTime<Utc> {
         self.shipped_at.unwrap_or(self.purchase_date)

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::dispatch::plan;
 use super::ids::{OrderId, SellerId};
 use super::marketplace::Marketplace;
-use super::order::{DeliveryWindow, FulfillmentChannel, Order, OrderStatus};
+use super::order::{DeliveryWindow, FulfillmentChannel, Order, OrderEventKind, OrderStatus};
 use super::review_request::{ReviewRequest, SkipReason};
 use super::seller::ReviewRequestPolicy;
 
@@ -80,8 +80,12 @@ pub fn apply_change(existing: Option<&Order>, change: &OrderChange, policy: &Rev
             // Older than the record: its status and dates are superseded, but what only
             // accumulates (the SKUs seen, a buyer's cancel request, the first ship time) still
             // counts, whatever order the notifications arrive in.
-            let merged = merge_accumulating(current, change, policy);
-            return if merged == *current { ChangeEffect::Stale } else { ChangeEffect::Record(Box::new(merged)) };
+            let mut merged = merge_accumulating(current, change, policy);
+            if merged == *current {
+                return ChangeEffect::Stale;
+            }
+            merged.note(change.changed_at, changed(change));
+            return ChangeEffect::Record(Box::new(merged));
         }
         if change.changed_at == current.last_changed_at && same_facts(current, change) {
             return ChangeEffect::Duplicate;
@@ -116,12 +120,19 @@ pub fn apply_change(existing: Option<&Order>, change: &OrderChange, policy: &Rev
         refunded_at: existing.and_then(|o| o.refunded_at),
         solicitation_checks: existing.map_or(0, |o| o.solicitation_checks),
         review_request: current_request.clone(),
+        history: existing.map(|o| o.history.clone()).unwrap_or_default(),
     };
     order.review_request = next_review_request(&current_request, &order, change, policy);
     if existing == Some(&order) {
         return ChangeEffect::Duplicate;
     }
+    order.note(change.changed_at, changed(change));
     ChangeEffect::Record(Box::new(order))
+}
+
+/// The history entry of a recorded change.
+fn changed(change: &OrderChange) -> OrderEventKind {
+    OrderEventKind::Changed { source: change.source, status: change.status }
 }
 
 /// The SKUs of both, each once, sorted (so the record does not depend on arrival order).

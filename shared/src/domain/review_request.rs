@@ -116,6 +116,18 @@ impl ExpiryReason {
 }
 
 impl SkipReason {
+    pub const ALL: [SkipReason; 9] = [
+        SkipReason::Canceled,
+        SkipReason::BuyerRequestedCancel,
+        SkipReason::Refunded,
+        SkipReason::NegativeFeedback,
+        SkipReason::DoNotSolicitOrder,
+        SkipReason::DoNotSolicitSku,
+        SkipReason::MarketplaceDisabled,
+        SkipReason::ExcludedProgram,
+        SkipReason::NotEligible,
+    ];
+
     pub fn code(self) -> &'static str {
         match self {
             SkipReason::Canceled => "canceled",

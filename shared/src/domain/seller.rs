@@ -194,6 +194,11 @@ pub struct SellerAccount {
     /// Feedback deadlines, rating alert thresholds and positive baselines.
     #[serde(default)]
     pub feedback: FeedbackSettings,
+    /// Paused by the operator (`autopilot seller pause`): no SP-API calls are made for the
+    /// seller (no review requests, order polls or feedback reports) until resumed. Order
+    /// notifications are still recorded, so nothing is missed meanwhile.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub paused: bool,
 }
 
 /// The seller's settings for feedback follow-up.

@@ -69,7 +69,8 @@ impl FeedbackSync {
     /// One scheduled run over every seller and marketplace until the deadline: request due
     /// reports, poll those whose notification has not come, then the follow-up and snapshot.
     pub async fn run(&self, worker: &str, deadline: Instant) -> Result<SyncSummary, StoreError> {
-        let sellers = self.store.list_sellers().await?;
+        // Paused sellers are left alone (see `SellerAccount::paused`).
+        let sellers: Vec<SellerAccount> = self.store.list_sellers().await?.into_iter().filter(|s| !s.paused).collect();
         let steps: Vec<(&SellerAccount, Marketplace)> =
             sellers.iter().flat_map(|s| s.marketplaces.iter().map(move |m| (s, *m))).collect();
         let results = futures_util::stream::iter(steps.into_iter().map(|(account, marketplace)| async move {

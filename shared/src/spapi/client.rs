@@ -490,6 +490,28 @@ impl SellerApi {
         response.payload.ok_or(SpApiError::Decode { operation: "createSubscription", message: "no payload".into() })
     }
 
+    /// deleteSubscriptionById (grantless): notifications of the subscription stop. `false` when
+    /// Amazon no longer knows it (404), which leaves nothing to do.
+    pub async fn delete_subscription(
+        &self,
+        notification_type: &str,
+        subscription_id: &str,
+        deadline: Instant,
+    ) -> Result<bool, SpApiError> {
+        let call = Call::new(
+            Operation::Notifications,
+            Method::DELETE,
+            format!("/notifications/v1/subscriptions/{notification_type}/{subscription_id}"),
+            deadline,
+        )
+        .grantless();
+        match self.execute(call).await {
+            Ok(_) => Ok(true),
+            Err(SpApiError::NotFound { .. }) => Ok(false),
+            Err(err) => Err(err),
+        }
+    }
+
     /// getSubscription: the seller's subscription to a notification type, if any.
     pub async fn get_subscription(
         &self,

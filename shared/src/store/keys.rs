@@ -8,6 +8,7 @@
 //! | rating snapshot   | `SELLER#{seller}#MP#{mkt}#RATING`    | `{YYYY-MM-DD}`             |                                            |
 //! | rating buckets    | `SELLER#{seller}#MP#{mkt}#RATING`    | `BUCKETS`                  |                                            |
 //! | orders per day    | `SELLER#{seller}#MP#{mkt}#ORDERDAYS` | `{YYYY-MM-DD}`             |                                            |
+//! | review outcomes   | `SELLER#{seller}#MP#{mkt}#REVIEWS`   | `{YYYY-MM-DD}`             |                                            |
 //! | report job        | `SELLER#{seller}#REPORTJOBS`         | `{report type}#{mkt}`      |                                            |
 //! | alert ledger      | `SELLER#{seller}#ALERTS`             | `{event id}#{recipient}`   |                                            |
 //! | sync checkpoint   | `SELLER#{seller}#MP#{mkt}`           | `CHECKPOINT#{stream}`      |                                            |
@@ -67,6 +68,11 @@ pub fn order_days_partition(seller: &SellerId, marketplace: Marketplace) -> Stri
 
 pub fn day_sort_key(date: NaiveDate) -> String {
     date.format("%Y-%m-%d").to_string()
+}
+
+/// Review-request outcomes per day: `SELLER#{seller}#MP#{mkt}#REVIEWS` / `{YYYY-MM-DD}`.
+pub fn review_outcomes_partition(seller: &SellerId, marketplace: Marketplace) -> String {
+    format!("SELLER#{seller}#MP#{marketplace}#REVIEWS")
 }
 
 pub fn report_jobs_partition(seller: &SellerId) -> String {

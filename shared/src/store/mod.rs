@@ -121,6 +121,13 @@ pub trait OrderRepository: Send + Sync {
     async fn put_order(&self, order: &Order, expect: Expect) -> Result<PutOutcome, StoreError>;
 }
 
+/// Open review requests of a seller.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct OpenCount {
+    pub open: u64,
+    pub due_now: u64,
+}
+
 #[async_trait]
 pub trait DueReviewRequests: Send + Sync {
     /// Up to `limit` orders of `seller` whose review request is due at or before `now`, oldest
@@ -131,6 +138,9 @@ pub trait DueReviewRequests: Send + Sync {
         now: DateTime<Utc>,
         limit: usize,
     ) -> Result<Vec<DueOrder>, StoreError>;
+    /// How many review requests of `seller` are open (pending or claimed), and how many of
+    /// them are due at or before `now` (a count per due-index shard, no items read).
+    async fn count_open(&self, seller: &SellerId, now: DateTime<Utc>) -> Result<OpenCount, StoreError>;
 }
 
 /// Where the reconciliation poll of one seller and marketplace stands.
@@ -142,6 +152,10 @@ pub struct SyncCheckpoint {
     /// runs to (which becomes `synced_until` once its last page is recorded).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resume: Option<ResumePoint>,
+    /// Where a backfill began (`autopilot backfill --since`): a backfill asked from another
+    /// time starts over.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_from: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -158,6 +172,8 @@ pub enum CheckpointStream {
     /// listFinancialEvents' refunds, per seller and region (kept under the seller's first
     /// marketplace of the region).
     Refunds,
+    /// `autopilot backfill`: searchOrders from the operator's date, per seller and marketplace.
+    Backfill,
 }
 
 impl CheckpointStream {
@@ -166,6 +182,7 @@ impl CheckpointStream {
         match self {
             CheckpointStream::Orders => "orders",
             CheckpointStream::Refunds => "refunds",
+            CheckpointStream::Backfill => "backfill",
         }
     }
 }
@@ -190,6 +207,8 @@ pub trait SellerDirectory: Send + Sync {
     async fn get_seller(&self, seller: &SellerId) -> Result<Option<SellerAccount>, StoreError>;
     /// Every seller account, all pages.
     async fn list_sellers(&self) -> Result<Vec<SellerAccount>, StoreError>;
+    /// Remove the account (its orders, feedback and ratings stay until their retention ends).
+    async fn delete_seller(&self, seller: &SellerId) -> Result<(), StoreError>;
 }
 
 /// A feedback as stored: when it was first seen and, once it vanished from a report covering
@@ -352,6 +371,52 @@ pub trait RatingStore: Send + Sync {
         marketplace: Marketplace,
         snapshot: &RatingSnapshot,
     ) -> Result<(), StoreError>;
+}
+
+/// Review requests that reached an outcome, counted per seller, marketplace and day (for
+/// `autopilot status`): the dispatcher adds each run's once per seller and marketplace.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct OutcomeCounts {
+    pub sent: u64,
+    /// Amazon had a request for the order already (sent before a crash, or by other means).
+    pub sent_earlier: u64,
+    pub skipped: BTreeMap<crate::domain::SkipReason, u64>,
+    pub expired: u64,
+}
+
+impl OutcomeCounts {
+    pub fn is_empty(&self) -> bool {
+        self.sent + self.sent_earlier + self.expired + self.skipped.values().sum::<u64>() == 0
+    }
+
+    pub fn add(&mut self, other: &OutcomeCounts) {
+        self.sent += other.sent;
+        self.sent_earlier += other.sent_earlier;
+        self.expired += other.expired;
+        for (reason, n) in &other.skipped {
+            *self.skipped.entry(*reason).or_default() += n;
+        }
+    }
+}
+
+#[async_trait]
+pub trait ReviewOutcomes: Send + Sync {
+    /// Add `counts` to the day's tally (one UpdateItem).
+    async fn add_outcomes(
+        &self,
+        seller: &SellerId,
+        marketplace: Marketplace,
+        day: NaiveDate,
+        counts: &OutcomeCounts,
+    ) -> Result<(), StoreError>;
+    /// The sum over the days `from..=to`.
+    async fn outcomes_between(
+        &self,
+        seller: &SellerId,
+        marketplace: Marketplace,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<OutcomeCounts, StoreError>;
 }
 
 /// Orders recorded per purchase day (UTC), counted by the store when an order is first written.

@@ -50,6 +50,10 @@ pub fn router(sim: Simulator) -> Router {
         .route("/_sim/documents/{document_id}", get(download_document))
         .route("/notifications/v1/destinations", post(create_destination).get(get_destinations))
         .route("/notifications/v1/subscriptions/{notification_type}", post(create_subscription).get(get_subscription))
+        .route(
+            "/notifications/v1/subscriptions/{notification_type}/{subscription_id}",
+            axum::routing::delete(delete_subscription),
+        )
         .with_state(state);
     let admin = Router::new()
         .route("/_sim/clock", get(admin_get_clock).post(admin_set_clock))
@@ -862,18 +866,8 @@ async fn download_document(
 async fn create_destination(State(state): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
     const OP: Operation = Operation::Notifications;
     let (principal, rate) = admitted!(state, headers, OP);
-    if !matches!(principal, Principal::Application(_)) {
-        return record(
-            &state,
-            OP,
-            error(
-                StatusCode::FORBIDDEN,
-                "Unauthorized",
-                "Access to requested resource is denied.",
-                "createDestination is a grantless operation.",
-                Some(rate),
-            ),
-        );
+    if let Some(refused) = grantless_only(&state, OP, &principal, rate, "createDestination") {
+        return refused;
     }
     let request: CreateDestinationRequest = match serde_json::from_slice(&body) {
         Ok(r) => r,
@@ -1008,6 +1002,47 @@ async fn get_subscription(
         ),
         None => error(StatusCode::NOT_FOUND, "NotFound", "No subscription for this notification type.", "", Some(rate)),
     };
+    record(&state, OP, response)
+}
+
+/// The 403 a grantless operation answers to a seller's token.
+fn grantless_only(
+    state: &SimState,
+    op: Operation,
+    principal: &Principal,
+    rate: f64,
+    operation: &str,
+) -> Option<Response> {
+    if matches!(principal, Principal::Application(_)) {
+        return None;
+    }
+    let details = format!("{operation} is a grantless operation.");
+    let refusal =
+        error(StatusCode::FORBIDDEN, "Unauthorized", "Access to requested resource is denied.", &details, Some(rate));
+    Some(record(state, op, refusal))
+}
+
+/// deleteSubscriptionById (notifications.json): grantless; any subscription of the
+/// application, by type and id; 404 when there is none.
+async fn delete_subscription(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    Path((notification_type, subscription_id)): Path<(String, String)>,
+) -> Response {
+    const OP: Operation = Operation::Notifications;
+    let (principal, rate) = admitted!(state, headers, OP);
+    if let Some(refused) = grantless_only(&state, OP, &principal, rate, "deleteSubscriptionById") {
+        return refused;
+    }
+    let mut world = state.world();
+    let before = world.subscriptions.len();
+    world.subscriptions.retain(|s| !(s.subscription_id == subscription_id && s.notification_type == notification_type));
+    let response = if world.subscriptions.len() < before {
+        with_headers(StatusCode::OK, json!({}), Some(rate))
+    } else {
+        error(StatusCode::NOT_FOUND, "NotFound", "The resource specified does not exist.", "", Some(rate))
+    };
+    drop(world);
     record(&state, OP, response)
 }
 

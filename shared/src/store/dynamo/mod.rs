@@ -23,9 +23,9 @@ use serde::{Deserialize, Serialize};
 use super::keys;
 use super::schema::{self, KeyType, Projection};
 use super::{
-    CheckpointKey, CheckpointStore, DueOrder, DueReviewRequests, Expect, FeedbackStore, OrderRepository, OrderVolume,
-    PutOutcome, RatingSnapshot, RatingStore, ReportJob, ReportJobs, SellerDirectory, StoreError, StoredFeedback,
-    SyncCheckpoint, Versioned,
+    CheckpointKey, CheckpointStore, DueOrder, DueReviewRequests, Expect, FeedbackStore, OpenCount, OrderRepository,
+    OrderVolume, OutcomeCounts, PutOutcome, RatingSnapshot, RatingStore, ReportJob, ReportJobs, ReviewOutcomes,
+    SellerDirectory, StoreError, StoredFeedback, SyncCheckpoint, Versioned,
 };
 use crate::domain::ratings::DailyBuckets;
 use crate::domain::{Clock, Marketplace, Order, OrderId, SellerAccount, SellerId};

@@ -133,6 +133,136 @@ impl DueReviewRequests for DynamoStore {
         due.truncate(limit);
         Ok(due)
     }
+
+    async fn count_open(&self, seller: &SellerId, now: DateTime<Utc>) -> Result<OpenCount, StoreError> {
+        let mut count = OpenCount::default();
+        for shard in 0..self.config.due_shards.max(1) {
+            count.open += self.count_due_shard(seller, shard, None).await?;
+            count.due_now += self.count_due_shard(seller, shard, Some(keys::due_upper_bound(now))).await?;
+        }
+        Ok(count)
+    }
+}
+
+#[derive(Deserialize)]
+struct OutcomesItem {
+    #[serde(default)]
+    sent: u64,
+    #[serde(default)]
+    sent_earlier: u64,
+    #[serde(default)]
+    expired: u64,
+    #[serde(flatten)]
+    rest: std::collections::BTreeMap<String, serde_json::Value>,
+}
+
+/// The attribute a skip reason is counted in.
+fn skipped_attribute(reason: crate::domain::SkipReason) -> String {
+    format!("skipped_{}", reason.code())
+}
+
+#[async_trait]
+impl ReviewOutcomes for DynamoStore {
+    async fn add_outcomes(
+        &self,
+        seller: &SellerId,
+        marketplace: Marketplace,
+        day: chrono::NaiveDate,
+        counts: &OutcomeCounts,
+    ) -> Result<(), StoreError> {
+        let mut adds = vec![
+            ("sent".to_string(), counts.sent),
+            ("sent_earlier".to_string(), counts.sent_earlier),
+            ("expired".to_string(), counts.expired),
+        ];
+        adds.extend(counts.skipped.iter().map(|(reason, n)| (skipped_attribute(*reason), *n)));
+        adds.retain(|(_, n)| *n > 0);
+        if adds.is_empty() {
+            return Ok(());
+        }
+        let mut update = self
+            .client
+            .update_item()
+            .table_name(&self.config.table_name)
+            .key(schema::PARTITION_KEY, s(keys::review_outcomes_partition(seller, marketplace)))
+            .key(schema::SORT_KEY, s(keys::day_sort_key(day)))
+            .expression_attribute_names("#ttl", schema::TABLE.ttl_attribute)
+            .expression_attribute_values(
+                ":expires",
+                AttributeValue::N(
+                    (day.and_time(chrono::NaiveTime::MIN).and_utc() + ORDER_RETENTION).timestamp().to_string(),
+                ),
+            );
+        let mut terms = Vec::new();
+        for (n, (attribute, count)) in adds.iter().enumerate() {
+            terms.push(format!("#a{n} :v{n}"));
+            update = update
+                .expression_attribute_names(format!("#a{n}"), attribute)
+                .expression_attribute_values(format!(":v{n}"), AttributeValue::N(count.to_string()));
+        }
+        let update =
+            update.update_expression(format!("ADD {} SET #ttl = if_not_exists(#ttl, :expires)", terms.join(", ")));
+        metered_write!(self, update, "UpdateItem")
+    }
+
+    async fn outcomes_between(
+        &self,
+        seller: &SellerId,
+        marketplace: Marketplace,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> Result<OutcomeCounts, StoreError> {
+        let items = self
+            .query_range(
+                keys::review_outcomes_partition(seller, marketplace),
+                keys::day_sort_key(from),
+                keys::day_sort_key(to),
+            )
+            .await?;
+        let mut total = OutcomeCounts::default();
+        for item in items {
+            let day: OutcomesItem = decode(item)?;
+            total.sent += day.sent;
+            total.sent_earlier += day.sent_earlier;
+            total.expired += day.expired;
+            for reason in crate::domain::SkipReason::ALL {
+                if let Some(n) = day.rest.get(&skipped_attribute(reason)).and_then(|v| v.as_u64()) {
+                    *total.skipped.entry(reason).or_default() += n;
+                }
+            }
+        }
+        Ok(total)
+    }
+}
+
+impl DynamoStore {
+    /// `Select = COUNT` over one due-index shard, optionally only entries due by `bound`.
+    async fn count_due_shard(&self, seller: &SellerId, shard: u16, bound: Option<String>) -> Result<u64, StoreError> {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.config.table_name)
+            .index_name(schema::DUE_INDEX)
+            .select(aws_sdk_dynamodb::types::Select::Count)
+            .expression_attribute_names("#p", schema::DUE_PARTITION_KEY)
+            .expression_attribute_values(":p", s(keys::due_partition(seller, shard)))
+            .return_consumed_capacity(ReturnConsumedCapacity::Total);
+        let query = match bound {
+            Some(bound) => query
+                .key_condition_expression("#p = :p AND #s <= :bound")
+                .expression_attribute_names("#s", schema::DUE_SORT_KEY)
+                .expression_attribute_values(":bound", s(bound)),
+            None => query.key_condition_expression("#p = :p"),
+        };
+        let mut pages = query.into_paginator().send();
+        let mut count = 0u64;
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|err| backend("Query", err))?;
+            self.meter.add(page.consumed_capacity(), false);
+            count += u64::try_from(page.count).unwrap_or(0);
+        }
+        Ok(count)
+    }
 }
 
 fn parse_due_entry(seller: &SellerId, entry: &DueKeys) -> Result<DueOrder, StoreError> {

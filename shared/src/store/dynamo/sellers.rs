@@ -42,6 +42,16 @@ impl SellerDirectory for DynamoStore {
             .map(|item| decode::<SellerItem>(item).map(|i| i.seller))
             .collect()
     }
+
+    async fn delete_seller(&self, seller: &SellerId) -> Result<(), StoreError> {
+        let delete = self
+            .client
+            .delete_item()
+            .table_name(&self.config.table_name)
+            .key(schema::PARTITION_KEY, s(keys::SELLERS_PARTITION.to_string()))
+            .key(schema::SORT_KEY, s(keys::seller_sort_key(seller)));
+        metered_write!(self, delete, "DeleteItem")
+    }
 }
 
 #[async_trait]
