@@ -115,11 +115,11 @@ export class FeedbackAutopilotStack extends cdk.Stack {
         redrivePolicy: { deadLetterTargetArn: dlq.attrArn, maxReceiveCount: 5 },
       });
       spApiMayNotify(this, `${id}QueuePolicy`, notifications);
-      return notifications;
+      return [notifications, dlq];
     };
     // Six times each consumer's timeout, as AWS advises for Lambda event sources.
-    const orderQueue = notificationQueue('OrderEvents', 'order-events', 180);
-    const reportQueue = notificationQueue('ReportEvents', 'report-events', 1800);
+    const [orderQueue, orderDlq] = notificationQueue('OrderEvents', 'order-events', 180);
+    const [reportQueue, reportDlq] = notificationQueue('ReportEvents', 'report-events', 1800);
 
     const bus = new events.CfnEventBus(this, 'EventBus', { name: Fn.sub('feedback-autopilot-${Stage}') });
     const alertsDlq = queue('AlertsDeadLetterQueue', 'alerts-dlq');
@@ -253,6 +253,14 @@ export class FeedbackAutopilotStack extends cdk.Stack {
     output(this, 'OrderEventsQueueArn', 'Register this queue as the SP-API notification destination for ORDER_CHANGE.', orderQueue.attrArn);
     output(this, 'ReportEventsQueueArn', 'Register this queue as the SP-API notification destination for REPORT_PROCESSING_FINISHED.', reportQueue.attrArn);
     output(this, 'TableName', 'The DynamoDB table holding orders, review requests, feedback and ratings.', table.ref);
+    // What `autopilot --stack NAME` reads.
+    output(this, 'StackName', 'The name SP-API destinations are created under (autopilot).', Fn.ref('AWS::StackName'));
+    output(this, 'SellerSecretsPrefix', 'Where autopilot seller add stores credentials.', Fn.ref('SellerSecretsPrefix'));
+    output(this, 'OrderEventsQueueUrl', 'The ORDER_CHANGE queue (autopilot).', orderQueue.ref);
+    output(this, 'OrderEventsDeadLetterQueueUrl', 'Its dead-letter queue (autopilot dlq).', orderDlq.ref);
+    output(this, 'ReportEventsQueueUrl', 'The REPORT_PROCESSING_FINISHED queue (autopilot).', reportQueue.ref);
+    output(this, 'ReportEventsDeadLetterQueueUrl', 'Its dead-letter queue (autopilot dlq).', reportDlq.ref);
+    output(this, 'AlertsDeadLetterQueueUrl', 'Alert events that failed (autopilot dlq).', alertsDlq.ref);
 
     Validations.of(this).acknowledge({
       id: 'CloudFormation-Validate::W2509',

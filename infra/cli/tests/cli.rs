@@ -80,7 +80,7 @@ fn names_the_bad_field_and_exits_non_zero() {
 fn usage_errors_exit_2() {
     let (code, _, stderr) = run(&["frobnicate"], "");
     assert_eq!(code, 2);
-    assert!(stderr.contains("usage"));
+    assert!(stderr.contains("Usage: autopilot"), "{stderr}");
 }
 
 #[test]

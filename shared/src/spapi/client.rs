@@ -87,6 +87,13 @@ impl SpApi {
         Self { http, config: Arc::new(config), credentials, clock, sellers: Mutex::new(HashMap::new()) }
     }
 
+    /// One LWA exchange of `credentials`' refresh token (what onboarding checks before it
+    /// stores anything): `Ok` when Amazon grants an access token.
+    pub async fn check_credentials(&self, credentials: &LwaCredentials) -> Result<(), SpApiError> {
+        let cache = TokenCache::new(Grant::Seller, self.config.lwa_endpoint.clone());
+        cache.access_token(&self.http, credentials, self.clock.as_ref()).await.map(|_| ())
+    }
+
     /// The client for `seller` in `region`, fetching the credentials on first use.
     pub async fn seller(&self, seller: &SellerAccount, region: Region) -> Result<Arc<SellerApi>, SpApiError> {
         let key = (seller.seller_id.clone(), region);

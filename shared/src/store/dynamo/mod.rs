@@ -249,6 +249,11 @@ impl DynamoStore {
         Ok(())
     }
 
+    /// The table this store works on.
+    pub fn table_name(&self) -> &str {
+        &self.config.table_name
+    }
+
     /// Drop the table (local demo resets only; nothing in a Lambda calls this).
     pub async fn delete_table_if_exists(&self) -> Result<(), StoreError> {
         match self.client.delete_table().table_name(&self.config.table_name).send().await {
