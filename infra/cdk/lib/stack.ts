@@ -255,7 +255,7 @@ export class FeedbackAutopilotStack extends cdk.Stack {
     output(this, 'TableName', 'The DynamoDB table holding orders, review requests, feedback and ratings.', table.ref);
     // What `autopilot --stack NAME` reads.
     output(this, 'StackName', 'The name SP-API destinations are created under (autopilot).', Fn.ref('AWS::StackName'));
-    output(this, 'SellerSecretsPrefix', 'Where autopilot seller add stores credentials.', Fn.ref('SellerSecretsPrefix'));
+    output(this, 'CredentialsSecretPrefix', 'Where autopilot seller add stores credentials.', Fn.ref('SellerSecretsPrefix'));
     output(this, 'OrderEventsQueueUrl', 'The ORDER_CHANGE queue (autopilot).', orderQueue.ref);
     output(this, 'OrderEventsDeadLetterQueueUrl', 'Its dead-letter queue (autopilot dlq).', orderDlq.ref);
     output(this, 'ReportEventsQueueUrl', 'The REPORT_PROCESSING_FINISHED queue (autopilot).', reportQueue.ref);

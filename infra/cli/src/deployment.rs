@@ -10,7 +10,7 @@ use crate::CliError;
 pub const SETTINGS: [(&str, &str); 9] = [
     ("TableName", "AUTOPILOT_TABLE"),
     ("EventBusName", "AUTOPILOT_EVENT_BUS"),
-    ("SellerSecretsPrefix", "AUTOPILOT_SECRETS_PREFIX"),
+    ("CredentialsSecretPrefix", "AUTOPILOT_SECRETS_PREFIX"),
     ("OrderEventsQueueUrl", "AUTOPILOT_ORDER_EVENTS_QUEUE_URL"),
     ("OrderEventsDeadLetterQueueUrl", "AUTOPILOT_ORDER_EVENTS_DLQ_URL"),
     ("ReportEventsQueueUrl", "AUTOPILOT_REPORT_EVENTS_QUEUE_URL"),
@@ -24,7 +24,7 @@ pub const SETTINGS: [(&str, &str); 9] = [
 pub struct Deployment {
     pub table: String,
     pub event_bus: Option<String>,
-    /// Secrets Manager name prefix of the sellers' credentials (`SellerSecretsPrefix`).
+    /// Secrets Manager name prefix of the sellers' credentials (`CredentialsSecretPrefix` output).
     pub secrets_prefix: String,
     pub order_events_queue: Option<String>,
     pub order_events_dlq: Option<String>,
@@ -63,7 +63,7 @@ impl Deployment {
             name: get("StackName").unwrap_or_else(|| table.clone()),
             table,
             event_bus: get("EventBusName"),
-            secrets_prefix: get("SellerSecretsPrefix").unwrap_or_else(|| DEFAULT_SECRETS_PREFIX.to_string()),
+            secrets_prefix: get("CredentialsSecretPrefix").unwrap_or_else(|| DEFAULT_SECRETS_PREFIX.to_string()),
             order_events_queue: get("OrderEventsQueueUrl"),
             order_events_dlq: get("OrderEventsDeadLetterQueueUrl"),
             report_events_queue: get("ReportEventsQueueUrl"),
