@@ -15,7 +15,8 @@ pub type Deps = Dispatcher;
 /// The AWS calls this function makes; the template grants exactly these (see
 /// `autopilot_shared::permissions`).
 pub const AWS_PERMISSIONS: &[Grant] = &[
-    Grant::code(&["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"], Resource::Table),
+    // UpdateItem: each run's outcomes counted per seller, marketplace and day (`autopilot status`).
+    Grant::code(&["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"], Resource::Table),
     Grant::code(&["dynamodb:Query"], Resource::DueIndex),
     Grant::code(&["secretsmanager:GetSecretValue"], Resource::SellerSecrets),
     Grant::code(&["events:PutEvents"], Resource::EventBus),

@@ -241,7 +241,7 @@ export class FeedbackAutopilotStack extends cdk.Stack {
       description: "Sends each eligible buyer one review request inside Amazon's window.",
       logGroup: logGroup('SolicitLogGroup', 'solicit'),
       statements: [
-        allow(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'], tableArn),
+        allow(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'], tableArn),
         allow('dynamodb:Query', Fn.sub('${Table.Arn}/index/due')),
         allow('secretsmanager:GetSecretValue', sellerSecrets),
         allow('events:PutEvents', bus.attrArn),
