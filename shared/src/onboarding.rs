@@ -119,6 +119,22 @@ impl Onboarding {
         }
     }
 
+    /// Delete the seller's secret at once (no recovery window, so the seller can be added
+    /// again under the same name); a secret that does not exist is already gone.
+    pub async fn delete_credentials(&self, secret_name: &str) -> Result<(), OnboardingError> {
+        let deleted =
+            self.secrets.delete_secret().secret_id(secret_name).force_delete_without_recovery(true).send().await;
+        match deleted {
+            Ok(_) => Ok(()),
+            Err(err) if err.code() == Some("ResourceNotFoundException") => Ok(()),
+            Err(err) => Err(OnboardingError::Secret {
+                secret: secret_name.to_string(),
+                message: DisplayErrorContext(&err).to_string(),
+                source: Some(Box::new(err)),
+            }),
+        }
+    }
+
     /// The seller's subscription of `notification_type` to the queue `queue_arn`, through the
     /// application's destination for that queue (named `destination_name` when it has to be
     /// created). Kept when it exists.

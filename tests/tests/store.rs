@@ -165,6 +165,10 @@ async fn due_index_lists_only_due_work_oldest_first_across_shards_and_pages() {
     let limited = store.due_review_requests(&s, now, 5).await.unwrap();
     let got: Vec<_> = limited.iter().map(|d| (d.look_at, d.order_id.clone())).collect();
     assert_eq!(got, expected[..5].to_vec(), "the limit keeps the oldest");
+
+    // `autopilot status`: every open request (pending or claimed, due or not) and the due ones
+    let open = store.count_open(&s, now).await.unwrap();
+    assert_eq!((open.open, open.due_now), (24, expected.len() as u64));
 }
 
 #[tokio::test]

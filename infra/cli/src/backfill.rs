@@ -8,8 +8,7 @@ use std::sync::atomic::Ordering;
 use std::time::Duration as StdDuration;
 
 use autopilot_shared::capture::{OrderSync, PageDone, SellerPoll, SyncReport, SyncSettings};
-use autopilot_shared::domain::{Marketplace, SellerId};
-use autopilot_shared::store::SellerDirectory;
+use autopilot_shared::domain::Marketplace;
 use chrono::{DateTime, NaiveDate, Utc};
 use clap::Args;
 use serde_json::json;
@@ -37,7 +36,6 @@ pub struct BackfillArgs {
 const MAX_LOOKBACK_DAYS: i64 = 730;
 
 pub async fn run(ctx: &Ctx, args: BackfillArgs, io: &mut Io<'_>) -> Result<(), CliError> {
-    let id = SellerId::parse(&args.seller).map_err(|err| CliError::Refused(format!("--seller: {err}")))?;
     let now = ctx.clock.now();
     let since_day = NaiveDate::parse_from_str(&args.since, "%Y-%m-%d")
         .map_err(|_| CliError::Refused(format!("--since: {:?} is not a date (YYYY-MM-DD)", args.since)))?;
@@ -51,12 +49,8 @@ pub async fn run(ctx: &Ctx, args: BackfillArgs, io: &mut Io<'_>) -> Result<(), C
     if !(1..=100).contains(&args.page_size) {
         return Err(CliError::Refused(format!("--page-size: {} is not from 1 to 100", args.page_size)));
     }
-    let account = ctx
-        .store
-        .get_seller(&id)
-        .await
-        .map_err(failed("reading the account"))?
-        .ok_or_else(|| CliError::Refused(format!("--seller: no seller {id} in this deployment")))?;
+    let account = crate::seller_flag(ctx, &args.seller).await?;
+    let id = account.seller_id.clone();
     let marketplaces: Vec<Marketplace> = match &args.marketplace {
         Some(value) => {
             let m = Marketplace::from_id_or_code(value)

@@ -34,7 +34,7 @@ pub enum DlqCommand {
     },
 }
 
-fn sqs_error<E: std::error::Error + 'static, R: std::fmt::Debug>(
+pub(crate) fn sqs_error<E: std::error::Error + 'static, R: std::fmt::Debug>(
     context: String,
 ) -> impl Fn(aws_sdk_sqs::error::SdkError<E, R>) -> CliError {
     move |err| CliError::Failed(format!("{context}: {}", aws_sdk_sqs::error::DisplayErrorContext(&err)))
@@ -117,7 +117,8 @@ fn diagnose(queue: &str, body: &str) -> String {
             Err(err) => format!("unreadable: {err}"),
         },
         "report-events" => match autopilot_shared::notifications::parse_report_finished(body) {
-            Ok(_) => "reads as a valid REPORT_PROCESSING_FINISHED now (it failed for another reason; replay once fixed)".into(),
+            Ok(None) => "not a REPORT_PROCESSING_FINISHED notification".into(),
+            Ok(Some(_)) => "reads as a valid REPORT_PROCESSING_FINISHED now (it failed for another reason; replay once fixed)".into(),
             Err(err) => format!("unreadable: {err}"),
         },
         _ => {

@@ -2,10 +2,8 @@
 //! holds no buyer data, so neither does this.
 
 use autopilot_shared::domain::dispatch::plan;
-use autopilot_shared::domain::{
-    FulfillmentChannel, Order, OrderEventKind, OrderId, ReviewRequest, SellerAccount, SellerId,
-};
-use autopilot_shared::store::{FeedbackStore, OrderRepository, SellerDirectory, StoredFeedback};
+use autopilot_shared::domain::{FulfillmentChannel, Order, OrderEventKind, OrderId, ReviewRequest, SellerAccount};
+use autopilot_shared::store::{FeedbackStore, OrderRepository, StoredFeedback};
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
@@ -14,14 +12,7 @@ use crate::{CliError, Ctx, Io, failed};
 
 pub async fn run(ctx: &Ctx, order_id: &str, seller: Option<&str>, io: &mut Io<'_>) -> Result<(), CliError> {
     let order_id = OrderId::parse(order_id).map_err(|err| CliError::Refused(format!("ORDER_ID: {err}")))?;
-    let candidates: Vec<SellerAccount> = match seller {
-        Some(id) => {
-            let id = SellerId::parse(id).map_err(|err| CliError::Refused(format!("--seller: {err}")))?;
-            let account = ctx.store.get_seller(&id).await.map_err(failed("reading the account"))?;
-            vec![account.ok_or_else(|| CliError::Refused(format!("--seller: no seller {id} in this deployment")))?]
-        }
-        None => ctx.store.list_sellers().await.map_err(failed("listing the sellers"))?,
-    };
+    let candidates = crate::sellers_covered(ctx, seller).await?;
     let mut found = None;
     for account in candidates {
         if let Some(order) =

@@ -23,9 +23,9 @@ use std::io::{Read, Write};
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
-use autopilot_shared::domain::Clock;
+use autopilot_shared::domain::{Clock, SellerAccount, SellerId};
 use autopilot_shared::spapi::{SecretsManagerCredentials, SpApi, SpApiConfig, UsagePlans};
-use autopilot_shared::store::{DynamoStore, StoreConfig};
+use autopilot_shared::store::{DynamoStore, SellerDirectory, StoreConfig};
 use clap::{Parser, Subcommand};
 use thiserror::Error;
 
@@ -147,16 +147,18 @@ pub(crate) struct Ctx {
 
 impl Ctx {
     async fn connect(stack: Option<&str>, io: &Io<'_>, json: bool) -> Result<Self, CliError> {
-        let deployment = match stack {
+        let (deployment, from_env) = match stack {
             Some(stack) => {
                 let sdk = autopilot_shared::aws::from_env().await;
-                Deployment::from_stack(stack, &sdk, &io.vars).await?
+                (Deployment::from_stack(stack, &sdk, &io.vars).await?, Some(sdk))
             }
-            None => Deployment::from_vars(&io.vars)?,
+            None => (Deployment::from_vars(&io.vars)?, None),
         };
-        let aws = match &deployment.aws_endpoint {
-            Some(endpoint) => autopilot_shared::aws::local(endpoint).await,
-            None => autopilot_shared::aws::from_env().await,
+        let aws = match (&deployment.aws_endpoint, from_env) {
+            (Some(endpoint), _) => autopilot_shared::aws::local(endpoint).await,
+            // The profile and region were loaded once for the stack's outputs.
+            (None, Some(sdk)) => sdk,
+            (None, None) => autopilot_shared::aws::from_env().await,
         };
         let dynamodb = match &deployment.dynamodb_endpoint {
             Some(endpoint) => autopilot_shared::aws::local(endpoint).await,
@@ -173,6 +175,21 @@ impl Ctx {
         let credentials = Arc::new(SecretsManagerCredentials::new(&aws));
         let api = Arc::new(SpApi::new(config, credentials, io.clock.clone()));
         Ok(Self { deployment, store, aws, api, clock: io.clock.clone(), json })
+    }
+}
+
+/// The seller `--seller` names: refused when the id is malformed or unknown.
+pub(crate) async fn seller_flag(ctx: &Ctx, id: &str) -> Result<SellerAccount, CliError> {
+    let id = SellerId::parse(id).map_err(|err| CliError::Refused(format!("--seller: {err}")))?;
+    let account = ctx.store.get_seller(&id).await.map_err(failed("reading the account"))?;
+    account.ok_or_else(|| CliError::Refused(format!("--seller: no seller {id} in this deployment")))
+}
+
+/// The sellers a command covers: the one `--seller` names, or every seller.
+pub(crate) async fn sellers_covered(ctx: &Ctx, seller: Option<&str>) -> Result<Vec<SellerAccount>, CliError> {
+    match seller {
+        Some(id) => Ok(vec![seller_flag(ctx, id).await?]),
+        None => ctx.store.list_sellers().await.map_err(failed("listing the sellers")),
     }
 }
 

@@ -294,9 +294,7 @@ async fn notification_queues(ctx: &Ctx) -> Result<Vec<(NotificationType, String)
             .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
             .send()
             .await
-            .map_err(|err| {
-                CliError::Failed(format!("queue {url}: {}", aws_sdk_sqs::error::DisplayErrorContext(&err)))
-            })?;
+            .map_err(crate::dlq::sqs_error(format!("queue {url}")))?;
         let arn = attributes
             .attributes()
             .and_then(|a| a.get(&aws_sdk_sqs::types::QueueAttributeName::QueueArn))
@@ -392,18 +390,10 @@ impl<'a> Writer<'a> {
 
     /// Put back what this run changed (best effort; what could not be undone is reported).
     async fn undo(&self, name: &str, seller: &SellerId, io: &mut Io<'_>) {
-        let secrets = aws_sdk_secretsmanager::Client::new(&self.ctx.aws);
         let secret_undone = match (self.secret, &self.previous_secret) {
             (Change::Unchanged, _) => Ok(()),
             (_, Some(previous)) => self.onboarding.store_credentials(name, previous).await.map_err(|e| e.to_string()),
-            (_, None) => secrets
-                .delete_secret()
-                .secret_id(name)
-                .force_delete_without_recovery(true)
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(|e| DisplayErrorContext(&e).to_string()),
+            (_, None) => self.onboarding.delete_credentials(name).await.map_err(|e| e.to_string()),
         };
         let account_undone = match (self.account, &self.previous_account) {
             (Change::Unchanged, _) => Ok(()),
@@ -662,14 +652,7 @@ async fn remove(ctx: &Ctx, id: &SellerId, yes: bool, io: &mut Io<'_>) -> Result<
         let deleted = onboarding.unsubscribe(&account, kind, deadline()).await.map_err(failed("unsubscribing"))?;
         unsubscribed.push((kind.as_str(), deleted));
     }
-    let secrets = aws_sdk_secretsmanager::Client::new(&ctx.aws);
-    let deleted =
-        secrets.delete_secret().secret_id(&account.credentials_secret).force_delete_without_recovery(true).send().await;
-    match deleted {
-        Ok(_) => {}
-        Err(err) if err.code() == Some("ResourceNotFoundException") => {}
-        Err(err) => return Err(CliError::Failed(format!("deleting the credentials: {}", DisplayErrorContext(&err)))),
-    }
+    onboarding.delete_credentials(&account.credentials_secret).await.map_err(failed("deleting the credentials"))?;
     ctx.store.delete_seller(id).await.map_err(failed("deleting the account"))?;
     if ctx.json {
         let subs: Vec<_> = unsubscribed.iter().map(|(k, d)| json!({"notification_type": k, "deleted": d})).collect();

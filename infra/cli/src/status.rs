@@ -1,11 +1,10 @@
 //! `autopilot status [--seller ID]`: per seller and marketplace, what the deployment did in the
 //! last 30 days and where its polls stand; then the depth of every dead-letter queue.
 
-use autopilot_shared::domain::{SellerAccount, SellerId};
 use autopilot_shared::feedback_sync::FEEDBACK_REPORT_TYPE;
 use autopilot_shared::store::{
     CheckpointKey, CheckpointStore, CheckpointStream, DueReviewRequests, OrderVolume, RatingStore, ReportJobs,
-    ReviewOutcomes, SellerDirectory,
+    ReviewOutcomes,
 };
 use chrono::Duration;
 use serde_json::json;
@@ -17,14 +16,7 @@ use crate::{CliError, Ctx, Io, failed};
 pub const DAYS: i64 = 30;
 
 pub async fn run(ctx: &Ctx, seller: Option<&str>, io: &mut Io<'_>) -> Result<(), CliError> {
-    let sellers: Vec<SellerAccount> = match seller {
-        Some(id) => {
-            let id = SellerId::parse(id).map_err(|err| CliError::Refused(format!("--seller: {err}")))?;
-            let account = ctx.store.get_seller(&id).await.map_err(failed("reading the account"))?;
-            vec![account.ok_or_else(|| CliError::Refused(format!("--seller: no seller {id} in this deployment")))?]
-        }
-        None => ctx.store.list_sellers().await.map_err(failed("listing the sellers"))?,
-    };
+    let sellers = crate::sellers_covered(ctx, seller).await?;
     let now = ctx.clock.now();
     let today = now.date_naive();
     let from = today - Duration::days(DAYS - 1);

@@ -30,6 +30,18 @@ struct DueKeys {
 }
 
 impl DynamoStore {
+    /// A query on one due-index shard of `seller` (`#p`/`:p` its partition, `#s` the sort key),
+    /// to which the caller adds its key condition.
+    fn due_shard_query(&self, seller: &SellerId, shard: u16) -> QueryFluentBuilder {
+        self.client
+            .query()
+            .table_name(&self.config.table_name)
+            .index_name(schema::DUE_INDEX)
+            .expression_attribute_names("#p", schema::DUE_PARTITION_KEY)
+            .expression_attribute_names("#s", schema::DUE_SORT_KEY)
+            .expression_attribute_values(":p", s(keys::due_partition(seller, shard)))
+    }
+
     fn order_item(&self, order: &Order, version: u64) -> OrderItem {
         let (due_pk, due_sk) = match order.review_request.next_look_at() {
             Some(at) => (
@@ -115,14 +127,8 @@ impl DueReviewRequests for DynamoStore {
         let mut due = Vec::new();
         for shard in 0..self.config.due_shards.max(1) {
             let query = self
-                .client
-                .query()
-                .table_name(&self.config.table_name)
-                .index_name(schema::DUE_INDEX)
+                .due_shard_query(seller, shard)
                 .key_condition_expression("#p = :p AND #s <= :bound")
-                .expression_attribute_names("#p", schema::DUE_PARTITION_KEY)
-                .expression_attribute_names("#s", schema::DUE_SORT_KEY)
-                .expression_attribute_values(":p", s(keys::due_partition(seller, shard)))
                 .expression_attribute_values(":bound", s(keys::due_upper_bound(now)));
             for item in self.query_all(query, Some(limit)).await? {
                 let entry: DueKeys = decode(item)?;
@@ -135,10 +141,18 @@ impl DueReviewRequests for DynamoStore {
     }
 
     async fn count_open(&self, seller: &SellerId, now: DateTime<Utc>) -> Result<OpenCount, StoreError> {
+        // One read of each shard's sort keys gives both counts (the index holds keys only).
+        let bound = keys::due_upper_bound(now);
         let mut count = OpenCount::default();
         for shard in 0..self.config.due_shards.max(1) {
-            count.open += self.count_due_shard(seller, shard, None).await?;
-            count.due_now += self.count_due_shard(seller, shard, Some(keys::due_upper_bound(now))).await?;
+            let query =
+                self.due_shard_query(seller, shard).key_condition_expression("#p = :p").projection_expression("#s");
+            for item in self.query_all(query, None).await? {
+                count.open += 1;
+                if item.get(schema::DUE_SORT_KEY).and_then(|v| v.as_s().ok()).is_some_and(|sk| *sk <= bound) {
+                    count.due_now += 1;
+                }
+            }
         }
         Ok(count)
     }
@@ -232,36 +246,6 @@ impl ReviewOutcomes for DynamoStore {
             }
         }
         Ok(total)
-    }
-}
-
-impl DynamoStore {
-    /// `Select = COUNT` over one due-index shard, optionally only entries due by `bound`.
-    async fn count_due_shard(&self, seller: &SellerId, shard: u16, bound: Option<String>) -> Result<u64, StoreError> {
-        let query = self
-            .client
-            .query()
-            .table_name(&self.config.table_name)
-            .index_name(schema::DUE_INDEX)
-            .select(aws_sdk_dynamodb::types::Select::Count)
-            .expression_attribute_names("#p", schema::DUE_PARTITION_KEY)
-            .expression_attribute_values(":p", s(keys::due_partition(seller, shard)))
-            .return_consumed_capacity(ReturnConsumedCapacity::Total);
-        let query = match bound {
-            Some(bound) => query
-                .key_condition_expression("#p = :p AND #s <= :bound")
-                .expression_attribute_names("#s", schema::DUE_SORT_KEY)
-                .expression_attribute_values(":bound", s(bound)),
-            None => query.key_condition_expression("#p = :p"),
-        };
-        let mut pages = query.into_paginator().send();
-        let mut count = 0u64;
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|err| backend("Query", err))?;
-            self.meter.add(page.consumed_capacity(), false);
-            count += u64::try_from(page.count).unwrap_or(0);
-        }
-        Ok(count)
     }
 }
 
