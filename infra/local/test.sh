@@ -20,8 +20,11 @@ rm -rf "$AUTOPILOT_LOG_DIR"
 mkdir -p "$AUTOPILOT_LOG_DIR"
 cargo test --workspace --all-targets "$@"
 if [[ $# -eq 0 ]]; then
-    # The whole suite ran: run the demo too, then every log line both wrote through the scanner
-    # for buyers' personal data and secrets (tests/src/log_scan.rs).
+    # The whole suite ran: run the demo too, check README's session against its output, then
+    # every log line both wrote through the scanner for buyers' personal data and secrets
+    # (tests/src/log_scan.rs).
     cargo run --quiet -p autopilot-demo -- --out "$ROOT/out/demo" > "$AUTOPILOT_LOG_DIR/demo-output.txt"
+    # The session README shows is the one the demo ran (tests/src/readme_session.rs).
+    cargo run --quiet -p autopilot-tests --bin readme-session -- README.md "$AUTOPILOT_LOG_DIR/demo-output.txt"
     cargo run --quiet -p autopilot-tests --bin log-scan -- "$AUTOPILOT_LOG_DIR"
 fi

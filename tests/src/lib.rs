@@ -76,5 +76,6 @@ pub async fn fresh_store(clock: Arc<dyn Clock>, configure: impl FnOnce(&mut Stor
 pub mod fixtures;
 pub mod log_scan;
 pub mod mail_samples;
+pub mod readme_session;
 pub mod schema;
 pub mod sim;

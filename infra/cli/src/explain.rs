@@ -218,11 +218,11 @@ fn print(story: &serde_json::Value, io: &mut Io<'_>) -> Result<(), CliError> {
     line(io.out, format!("\n{}", table(&["time (UTC)", "what happened"], &rows)))?;
     let request = &story["review_request"];
     line(io.out, format!("\nreview request: {}", s(&request["decision"])))?;
-    line(io.out, format!("  Amazon asked {} time(s)", request["questions_to_amazon"]))?;
+    line(io.out, format!("  checks with Amazon (getSolicitationActionsForOrder): {}", request["questions_to_amazon"]))?;
     match story["feedback"].as_object() {
         None => line(io.out, "\nfeedback: none received"),
         Some(f) => {
-            line(io.out, format!("\nfeedback: {} star(s) on {}", f["rating"], s(&f["date"])))?;
+            line(io.out, format!("\nfeedback: {}-star on {}", f["rating"], s(&f["date"])))?;
             if !f["removed_at"].is_null() {
                 line(io.out, format!("  removed (gone from the report) {}", t(&f["removed_at"])))?;
             }
@@ -249,10 +249,34 @@ fn print(story: &serde_json::Value, io: &mut Io<'_>) -> Result<(), CliError> {
             for d in f["deadlines"].as_array().into_iter().flatten() {
                 line(
                     io.out,
-                    format!("  deadline {}: {} ({} days left)", s(&d["kind"]), s(&d["date"]), d["days_left"]),
+                    format!("  deadline {}: {} ({})", s(&d["kind"]), s(&d["date"]), days_left(&d["days_left"])),
                 )?;
             }
             Ok(())
         }
+    }
+}
+
+/// "1 day left", "3 days left", "passed 2 days ago".
+fn days_left(value: &serde_json::Value) -> String {
+    match value.as_i64() {
+        Some(1) => "1 day left".into(),
+        Some(n) if n >= 0 => format!("{n} days left"),
+        Some(-1) => "passed yesterday".into(),
+        Some(n) => format!("passed {} days ago", -n),
+        None => "unknown".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::days_left;
+    use serde_json::json;
+
+    #[test]
+    fn days_left_reads_as_english() {
+        let said: Vec<String> = [3, 1, 0, -1, -4].iter().map(|n| days_left(&json!(n))).collect();
+        assert_eq!(said, ["3 days left", "1 day left", "0 days left", "passed yesterday", "passed 4 days ago"]);
+        assert_eq!(days_left(&json!(null)), "unknown");
     }
 }

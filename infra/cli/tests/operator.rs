@@ -97,6 +97,26 @@ impl Env {
         }
     }
 
+    /// `autopilot ARGS` on a pseudo-terminal (util-linux `script`): what the terminal showed.
+    async fn run_on_terminal(&self, args: &[&str]) -> Ran {
+        let line = std::iter::once(env!("CARGO_BIN_EXE_autopilot")).chain(args.iter().copied()).collect::<Vec<_>>();
+        assert!(line.iter().all(|a| !a.contains('\'')), "plain arguments");
+        let line: Vec<String> = line.iter().map(|a| format!("'{a}'")).collect();
+        let output = tokio::process::Command::new("script")
+            .args(["-qec", &line.join(" "), "/dev/null"])
+            .envs(self.vars.iter().cloned())
+            .env_remove("RUST_LOG")
+            .stdin(Stdio::null())
+            .output()
+            .await
+            .expect("script (util-linux) runs");
+        Ran {
+            code: output.status.code().unwrap_or(-1),
+            out: String::from_utf8_lossy(&output.stdout).into_owned(),
+            err: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+
     fn seller(&self) -> &SellerId {
         &self.h.seller.seller_id
     }
@@ -108,6 +128,13 @@ impl Env {
 
     async fn secret_exists(&self) -> bool {
         self.secrets.describe_secret().secret_id(format!("{}{}", self.prefix, self.seller())).send().await.is_ok()
+    }
+
+    async fn secret_token(&self) -> String {
+        let name = format!("{}{}", self.prefix, self.seller());
+        let value = self.secrets.get_secret_value().secret_id(name).send().await.unwrap();
+        let secret: serde_json::Value = serde_json::from_str(value.secret_string().unwrap()).unwrap();
+        secret["refresh_token"].as_str().unwrap().to_string()
     }
 
     async fn secret_versions(&self) -> usize {
@@ -130,8 +157,11 @@ impl Env {
     }
 
     async fn depth(&self, url: &str) -> u64 {
-        let attributes = self
-            .sqs
+        Self::queue_depth(&self.sqs, url).await
+    }
+
+    async fn queue_depth(sqs: &aws_sdk_sqs::Client, url: &str) -> u64 {
+        let attributes = sqs
             .get_queue_attributes()
             .queue_url(url)
             .attribute_names(aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessages)
@@ -213,6 +243,22 @@ async fn an_operator_onboards_inspects_backfills_replays_and_removes_a_seller() 
     assert!(updated.review_requests.do_not_solicit_skus.contains("GIFT-1"));
     refused(&env.run(&["seller", "update", &seller, "--min-positive-share", "1.5"], "").await, "--min-positive-share");
     assert_eq!(env.store.get_seller(env.seller()).await.unwrap().unwrap(), updated, "a refused update writes nothing");
+    // -- the seller re-authorizes the application: new credentials replace the secret, nothing else
+    let rotated_token = format!("{}-reauthorized", env.h.refresh_token);
+    env.h.simulator().register_seller(&seller, &rotated_token);
+    let rotated =
+        serde_json::json!({"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "refresh_token": rotated_token});
+    let rotation = env.run(&["seller", "update", &seller, "--credentials", "-"], &rotated.to_string()).await;
+    ok(&rotation);
+    assert!(rotation.out.lines().any(|l| l.starts_with("credentials") && l.contains("replaced")), "{}", rotation.out);
+    assert_eq!(env.secret_token().await, rotated_token);
+    assert_eq!(env.store.get_seller(env.seller()).await.unwrap().unwrap(), updated, "only the credentials changed");
+    let unknown = serde_json::json!({"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "refresh_token": "Atzr|never-issued"});
+    refused(
+        &env.run(&["seller", "update", &seller, "--credentials", "-"], &unknown.to_string()).await,
+        "--credentials",
+    );
+    assert_eq!(env.secret_token().await, rotated_token, "refused credentials are not stored");
     let shown = env.run(&["seller", "show", &seller], "").await;
     ok(&shown);
     assert!(shown.out.contains("GIFT-1") && shown.out.contains("stored"), "{}", shown.out);
@@ -350,10 +396,14 @@ async fn an_operator_onboards_inspects_backfills_replays_and_removes_a_seller() 
     let recorded_before =
         (0..45u32).filter(|n| futures_ready(&env.store, env.seller(), &format!("222-{:07}-0000001", n))).count();
     assert!((20..45).contains(&recorded_before), "stopped part way: {recorded_before} of 45 recorded");
+    // The resume runs on a terminal: a progress bar with its ETA instead of a line per page.
+    sim.set_faults(spapi_sim::Faults { latency_ms: 300, ..Default::default() });
+    let resumed = env.run_on_terminal(&args).await;
     sim.set_faults(spapi_sim::Faults::default());
-    let resumed = env.run(&args, "").await;
     ok(&resumed);
     assert!(resumed.out.contains("(complete)"), "{}", resumed.out);
+    assert!(resumed.out.contains("US [") && resumed.out.contains("ETA"), "a bar on a terminal: {}", resumed.out);
+    assert!(!resumed.out.contains("US page 1:"), "no piped lines on a terminal: {}", resumed.out);
     let pages: u32 =
         resumed.out.split(" page(s)").next().and_then(|s| s.rsplit(' ').next()).and_then(|n| n.parse().ok()).unwrap();
     assert!(pages < 5, "the resumed run starts at the next page, not the first: {}", resumed.out);
@@ -452,4 +502,87 @@ fn the_template_outputs_name_everything_autopilot_reads() {
             "template.yaml has no output {output}"
         );
     }
+}
+
+/// `--stack NAME`: the deployment found from a CloudFormation stack's outputs (a stack in moto,
+/// the SDK pointed at the local stack by AWS's own endpoint variables, no `AUTOPILOT_*`), and
+/// an alerts DLQ message (Lambda's on-failure record) replayed onto the stack's bus.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deployed_stack_is_found_from_its_outputs_and_its_alerts_dlq_replays_to_the_bus() {
+    let stack = autopilot_tests::local_stack();
+    let store = autopilot_tests::fresh_store(Arc::new(SystemClock), |_| {}).await;
+    let sdk = aws_config().await;
+    let tap = autopilot_tests::sim::EventTap::new().await;
+    let unique = uuid::Uuid::new_v4().simple().to_string();
+    let name = format!("autopilot-{unique}");
+    let template = serde_json::json!({
+        "Resources": {"AlertsDeadLetterQueue": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": format!("alerts-dlq-{unique}")}}},
+        "Outputs": {
+            "TableName": {"Value": store.table_name()},
+            "EventBusName": {"Value": tap.bus},
+            "AlertsDeadLetterQueueUrl": {"Value": {"Ref": "AlertsDeadLetterQueue"}},
+        }
+    });
+    let cloudformation = aws_sdk_cloudformation::Client::new(&sdk);
+    cloudformation.create_stack().stack_name(&name).template_body(template.to_string()).send().await.unwrap();
+    let outputs = cloudformation.describe_stacks().stack_name(&name).send().await.unwrap();
+    let dlq = outputs.stacks()[0]
+        .outputs()
+        .iter()
+        .find(|o| o.output_key() == Some("AlertsDeadLetterQueueUrl"))
+        .and_then(|o| o.output_value())
+        .unwrap()
+        .to_string();
+    let sqs = aws_sdk_sqs::Client::new(&sdk);
+    let event = serde_json::json!({"version": "0", "source": "feedback-autopilot", "detail-type": "RatingThresholdCrossed", "detail": {"seller_id": "A2STACKSELLER1", "marketplace": "US"}});
+    let record = serde_json::json!({
+        "version": "1.0",
+        "requestContext": {"condition": "RetriesExhausted", "approximateInvokeCount": 3},
+        "requestPayload": event,
+        "responsePayload": {"errorType": "SesThrottled", "errorMessage": "SES refused the mail: throttled"},
+    });
+    sqs.send_message().queue_url(&dlq).message_body(record.to_string()).send().await.unwrap();
+
+    let run = async |args: &[&str]| {
+        let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_autopilot"));
+        for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("AUTOPILOT_") || k.starts_with("AWS_")) {
+            command.env_remove(key);
+        }
+        command
+            .args(args)
+            .env("AWS_ENDPOINT_URL", &stack.aws_endpoint)
+            .env("AWS_ENDPOINT_URL_DYNAMODB", &stack.dynamodb_endpoint)
+            .env("AWS_REGION", autopilot_shared::aws::LOCAL_REGION)
+            .env("AWS_ACCESS_KEY_ID", "local")
+            .env("AWS_SECRET_ACCESS_KEY", "local")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env_remove("RUST_LOG");
+        let output = command.output().await.unwrap();
+        Ran {
+            code: output.status.code().unwrap_or(-1),
+            out: String::from_utf8(output.stdout).unwrap(),
+            err: String::from_utf8(output.stderr).unwrap(),
+        }
+    };
+
+    let missing = run(&["--stack", &format!("nope-{unique}"), "status"]).await;
+    assert_eq!(missing.code, 1, "{}\n{}", missing.out, missing.err);
+    assert!(missing.err.contains("--stack nope-"), "names the flag: {}", missing.err);
+
+    let status = run(&["--stack", &name, "status", "--json"]).await;
+    ok(&status);
+    let value: serde_json::Value = serde_json::from_str(&status.out).unwrap();
+    let alerts = value["dead_letter_queues"].as_array().unwrap().iter().find(|q| q["queue"] == "alerts").cloned();
+    assert_eq!(alerts.map(|q| q["messages"].clone()), Some(serde_json::json!(1)), "{}", status.out);
+
+    let shown = run(&["--stack", &name, "dlq", "show", "alerts"]).await;
+    ok(&shown);
+    assert!(shown.out.contains("SesThrottled"), "the failure Lambda recorded: {}", shown.out);
+    let replayed = run(&["--stack", &name, "dlq", "replay", "alerts"]).await;
+    ok(&replayed);
+    assert!(replayed.out.contains("1 message(s) replayed"), "{}", replayed.out);
+    let events = tap.drain().await;
+    assert_eq!(events.len(), 1, "the event is back on the stack's bus: {events:?}");
+    assert_eq!((&events[0]["detail-type"], &events[0]["detail"]), (&event["detail-type"], &event["detail"]));
+    assert_eq!(Env::queue_depth(&sqs, &dlq).await, 0, "the replayed message left the DLQ");
 }

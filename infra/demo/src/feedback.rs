@@ -16,7 +16,6 @@ use spapi_sim::{DeliveryOptions, FeedbackRow, Simulator};
 
 use crate::scenario::{deadline, demo_order_id, e, failed};
 use autopilot_shared::lambda::invocation;
-use autopilot_shared::onboarding::{NotificationType, Onboarding};
 use feedback_sync::{Answer, Trigger};
 
 /// The feedback buyers leave on the demo's orders: (order n, days ago, stars, comment).
@@ -83,12 +82,6 @@ impl FeedbackStage<'_> {
 
     pub async fn run(&self, queue_arn: &str, queue_url: &str) -> Result<(), String> {
         let sqs = aws_sdk_sqs::Client::new(self.aws);
-        let onboarding = Onboarding { secrets: aws_sdk_secretsmanager::Client::new(self.aws), api: self.api.clone() };
-        let kind = NotificationType::ReportProcessingFinished;
-        onboarding
-            .subscribe(self.seller, kind, "feedback-autopilot-demo-reports", queue_arn, deadline(10))
-            .await
-            .map_err(e("subscribe to REPORT_PROCESSING_FINISHED"))?;
         let today = self.clock.now().date_naive();
         for (n, days_ago, rating, comment) in FEEDBACK {
             self.sim.add_feedback(

@@ -2,15 +2,16 @@
 //! moto) and the SP-API simulator, and prints what it did. Started by `infra/local/demo.sh`,
 //! which brings the stack up and passes its endpoints.
 //!
-//! Stages so far: onboarding a seller (credentials in Secrets Manager, ORDER_CHANGE
-//! subscription to an SQS queue), a simulated week of orders whose notifications arrive
-//! duplicated, shuffled and partly lost, the order-events handler recording them, and the
-//! order-sync poll recovering what was lost, five weeks of review requests, and the feedback
-//! stage: reports finished through REPORT_PROCESSING_FINISHED, triage, ratings, reminders and
-//! a removal.
+//! Stages: onboarding a seller with `autopilot seller add` (credentials in Secrets Manager,
+//! ORDER_CHANGE and REPORT_PROCESSING_FINISHED subscribed to SQS queues), a simulated week of
+//! orders whose notifications arrive duplicated, shuffled and partly lost, the order-events handler
+//! recording them, and the order-sync poll recovering what was lost, five weeks of review requests,
+//! and the feedback stage: reports finished through REPORT_PROCESSING_FINISHED, triage, ratings,
+//! reminders and a removal; then `autopilot status` and `autopilot explain` of an FBA order.
 
 mod feedback;
 mod mail;
+mod operator;
 mod scenario;
 
 use std::path::PathBuf;

@@ -8,18 +8,17 @@ use std::time::Duration as StdDuration;
 
 use autopilot_shared::capture::{OrderRecorder, OrderSync, SyncSettings};
 use autopilot_shared::dispatch::Dispatcher;
-use autopilot_shared::domain::{
-    Clock, DigestFrequency, DigestSchedule, EmailAddress, Marketplace, OrderId, ReviewRequest, ReviewRequestPolicy,
-    SellerAccount, SellerId,
-};
+use autopilot_shared::domain::{Clock, Marketplace, OrderId, ReviewRequest, SellerAccount, SellerId};
 use autopilot_shared::lambda::invocation;
-use autopilot_shared::onboarding::{NotificationType, Onboarding, SellerSecret};
 use autopilot_shared::spapi::{SecretsManagerCredentials, SpApi, SpApiConfig, UsagePlans};
-use autopilot_shared::store::{DynamoStore, OrderRepository, StoreConfig};
+use autopilot_shared::store::{DynamoStore, OrderRepository, SellerDirectory, StoreConfig};
 use chrono::{DateTime, Duration, Utc};
 use order_events::MessageOutcome;
 use spapi_sim::{AmazonOrder, DeliveryOptions, SimOrder, Simulator};
 use tokio::time::Instant;
+
+use crate::operator::{DemoDeployment, Operator};
+use autopilot_cli::deployment::DEFAULT_SECRETS_PREFIX;
 
 const CLIENT_ID: &str = "amzn1.application-oa2-client.feedbackautopilotdemo";
 const CLIENT_SECRET: &str = "amzn1.oa2-cs.v1.demo-secret";
@@ -27,6 +26,11 @@ const REFRESH_TOKEN: &str = "Atzr|demo-refresh-token";
 const SELLER: &str = "A2DEMOSELLER01";
 /// The simulator answers searchOrders once every 180 s at Amazon's pace; the demo runs it 60x faster.
 const RATE_SCALE: f64 = 60.0;
+/// The day of the review-request weeks the operator runs `autopilot status` (a week in: some
+/// requests sent, some still pending).
+const CHECK_IN_DAY: u32 = 7;
+/// The queue REPORT_PROCESSING_FINISHED notifications go to.
+const REPORT_QUEUE: &str = "feedback-autopilot-demo-report-events";
 
 pub(crate) fn e<E: std::fmt::Display>(context: &'static str) -> impl Fn(E) -> String {
     move |err| format!("{context}: {err}")
@@ -41,29 +45,19 @@ pub(crate) fn deadline(seconds: u64) -> Instant {
     Instant::now() + StdDuration::from_secs(seconds)
 }
 
-fn demo_seller() -> Result<SellerAccount, String> {
-    let marketplaces = vec![Marketplace::Us];
-    Ok(SellerAccount {
-        seller_id: SellerId::parse(SELLER).map_err(e("seller id"))?,
-        display_name: "Demo Outdoor Gear".into(),
-        review_requests: ReviewRequestPolicy {
-            // the seller never asks about the tent sold as a gift (SKU TENT-103)
-            do_not_solicit_skus: ["TENT-103".to_string()].into(),
-            ..ReviewRequestPolicy::for_marketplaces(&marketplaces)
-        },
-        marketplaces,
-        alert_recipients: vec![EmailAddress::parse("owner@demo-outdoor.example").map_err(e("e-mail"))?],
-        alert_delivery: Default::default(),
-        // a daily digest, so the demo's last morning has one (the default is weekly)
-        digest: DigestSchedule { frequency: DigestFrequency::Daily, weekday: chrono::Weekday::Mon },
-        credentials_secret: format!("feedback-autopilot/sellers/{SELLER}"),
-        feedback: Default::default(),
-        paused: false,
-    })
+/// One of the deployment's queues in moto, created empty; returns its URL.
+async fn demo_queue(sqs: &aws_sdk_sqs::Client, name: &str) -> Result<String, String> {
+    let url =
+        sqs.create_queue().queue_name(name).send().await.map_err(e("create queue"))?.queue_url.unwrap_or_default();
+    let _ = sqs.purge_queue().queue_url(&url).send().await;
+    Ok(url)
 }
 
 /// The demo's order that is refunded (an FBA order).
 const REFUNDED: u32 = 6;
+/// The FBA order the operator asks `autopilot explain` about (asked for a review, then 1-star
+/// feedback about the delivery: Amazon's to strike through).
+const FBA_EXPLAINED: u32 = 0;
 
 /// The Amazon order id of the demo's order `n`.
 pub(crate) fn demo_order_id(n: u32) -> String {
@@ -120,38 +114,74 @@ pub async fn run(dynamodb_endpoint: &str, aws_endpoint: &str, table: &str, out: 
     store.delete_table_if_exists().await.map_err(e("reset table"))?;
     store.create_table_if_missing().await.map_err(e("create table"))?;
 
-    // -- onboarding
-    let seller = demo_seller()?;
+    // -- the deployment's queues (sam deploy creates them in AWS), and the operator onboarding
+    // the seller with `autopilot seller add`
     sim.simulator.register_application(CLIENT_ID, CLIENT_SECRET);
     sim.simulator.register_seller(SELLER, REFRESH_TOKEN);
-    let queue_url = sqs
-        .create_queue()
-        .queue_name("feedback-autopilot-demo-order-events")
-        .send()
-        .await
-        .map_err(e("create queue"))?
-        .queue_url
-        .unwrap_or_default();
-    let _ = sqs.purge_queue().queue_url(&queue_url).send().await;
-    let queue_arn = format!(
-        "arn:aws:sqs:{}:123456789012:feedback-autopilot-demo-order-events",
-        autopilot_shared::aws::LOCAL_REGION
+    let queue_url = demo_queue(&sqs, "feedback-autopilot-demo-order-events").await?;
+    let report_queue_url = demo_queue(&sqs, REPORT_QUEUE).await?;
+    let dlqs = [
+        demo_queue(&sqs, "feedback-autopilot-demo-order-events-dlq").await?,
+        demo_queue(&sqs, "feedback-autopilot-demo-report-events-dlq").await?,
+        demo_queue(&sqs, "feedback-autopilot-demo-alerts-dlq").await?,
+    ];
+    let bus = "feedback-autopilot-demo";
+    let operator = Operator::new(
+        &DemoDeployment {
+            table,
+            bus,
+            dynamodb_endpoint,
+            aws_endpoint,
+            spapi_endpoint: &sim.base_url(),
+            rate_scale: RATE_SCALE,
+            order_events_queue: &queue_url,
+            order_events_dlq: &dlqs[0],
+            report_events_queue: &report_queue_url,
+            report_events_dlq: &dlqs[1],
+            alerts_dlq: &dlqs[2],
+        },
+        clock.clone(),
     );
+    // A fresh start in moto too: the seller's secret from an earlier run goes.
+    let _ = aws_sdk_secretsmanager::Client::new(&aws)
+        .delete_secret()
+        .secret_id(format!("{DEFAULT_SECRETS_PREFIX}{SELLER}"))
+        .force_delete_without_recovery(true)
+        .send()
+        .await;
+    let credentials = serde_json::json!({
+        "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "refresh_token": REFRESH_TOKEN
+    })
+    .to_string();
+    println!("\n== Onboarding with the operator's tool (credentials from standard input, never on the command line):");
+    operator
+        .run(
+            &[
+                "seller",
+                "add",
+                SELLER,
+                "--name",
+                "Demo Outdoor Gear",
+                "--marketplace",
+                "US",
+                "--alert-to",
+                "owner@demo-outdoor.example",
+                "--digest",
+                "daily",
+                "--do-not-solicit-sku",
+                "TENT-103",
+                "--credentials",
+                "-",
+            ],
+            credentials.as_bytes(),
+            Some("credentials.json"),
+        )
+        .await?;
+    let seller_id = SellerId::parse(SELLER).map_err(e("seller id"))?;
+    let seller = store.get_seller(&seller_id).await.map_err(e("read seller"))?.ok_or("seller add saved no account")?;
     let mut config = SpApiConfig::local(&sim.base_url());
     config.usage_plans = UsagePlans::scaled(RATE_SCALE);
     let api = Arc::new(SpApi::new(config, Arc::new(SecretsManagerCredentials::new(&aws)), clock.clone()));
-    let onboarding = Onboarding { secrets: aws_sdk_secretsmanager::Client::new(&aws), api: api.clone() };
-    let secret = SellerSecret {
-        client_id: CLIENT_ID.into(),
-        client_secret: CLIENT_SECRET.into(),
-        refresh_token: REFRESH_TOKEN.into(),
-    };
-    let order_events = [(NotificationType::OrderChange, "feedback-autopilot-demo", queue_arn.as_str())];
-    onboarding.onboard(&store, &seller, &secret, &order_events, deadline(10)).await.map_err(e("onboarding"))?;
-    println!(
-        "\n== Onboarding: seller {} ({}), credentials in Secrets Manager ({}), ORDER_CHANGE -> {}",
-        seller.seller_id, seller.display_name, seller.credentials_secret, queue_arn
-    );
     println!(
         "   policy: review requests {} days after the latest delivery estimate; FBA orders (Amazon shows them no delivery dates) planned from their ship time + {} days' transit, then Amazon asked every {} h until {} days after shipping",
         seller.review_requests.delay_days,
@@ -211,7 +241,8 @@ pub async fn run(dynamodb_endpoint: &str, aws_endpoint: &str, table: &str, out: 
     );
 
     // -- order-events: the Lambda's work, batch by batch
-    let recorder = OrderRecorder::new(Arc::new(store.clone()), Arc::new(store.clone()));
+    let recorder =
+        OrderRecorder::new(Arc::new(store.clone()), Arc::new(store.clone())).counting_outcomes(Arc::new(store.clone()));
     let mut tally: BTreeMap<String, u32> = BTreeMap::new();
     for message in spapi_sim::queues::drain_queue(&sqs, &queue_url).await? {
         let outcome = order_events::handle_message(&recorder, message.body()).await;
@@ -252,7 +283,6 @@ pub async fn run(dynamodb_endpoint: &str, aws_endpoint: &str, table: &str, out: 
 
     // -- dispatch: the scheduled solicit runs over the following weeks
     let events = aws_sdk_eventbridge::Client::new(&aws);
-    let bus = "feedback-autopilot-demo";
     let _ = events.create_event_bus().name(bus).send().await;
     // the alerts function listens on the bus from here on (its events are handled at the end)
     let alert_queue = crate::mail::tap_bus(&aws, bus).await?;
@@ -304,6 +334,11 @@ pub async fn run(dynamodb_endpoint: &str, aws_endpoint: &str, table: &str, out: 
                 summary.failed
             );
         }
+        if day == CHECK_IN_DAY {
+            println!("\n   The operator checks in that day:");
+            operator.run(&["status", "--seller", SELLER], b"", None).await?;
+            println!();
+        }
         clock.advance(Duration::days(1));
     }
     let records = sim.simulator.solicitations();
@@ -322,17 +357,7 @@ pub async fn run(dynamodb_endpoint: &str, aws_endpoint: &str, table: &str, out: 
     print_orders(&store, &seller, &format!("Orders at {}", clock.now().format("%Y-%m-%d %H:%M"))).await?;
 
     // -- feedback: reports, triage, ratings, reminders, removals
-    let report_queue = "feedback-autopilot-demo-report-events";
-    let report_queue_url = sqs
-        .create_queue()
-        .queue_name(report_queue)
-        .send()
-        .await
-        .map_err(e("create queue"))?
-        .queue_url
-        .unwrap_or_default();
-    let _ = sqs.purge_queue().queue_url(&report_queue_url).send().await;
-    let report_queue_arn = format!("arn:aws:sqs:{}:123456789012:{report_queue}", autopilot_shared::aws::LOCAL_REGION);
+    let report_queue_arn = format!("arn:aws:sqs:{}:123456789012:{REPORT_QUEUE}", autopilot_shared::aws::LOCAL_REGION);
     crate::feedback::FeedbackStage {
         sim: &sim.simulator,
         clock: clock.clone(),
@@ -355,6 +380,11 @@ pub async fn run(dynamodb_endpoint: &str, aws_endpoint: &str, table: &str, out: 
     for line in crate::mail::write_mails(&sent, out)? {
         println!("   {line}");
     }
+
+    println!("\n== The operator looks: what the deployment did, and the story of an FBA order");
+    operator.run(&["status"], b"", None).await?;
+    println!();
+    operator.run(&["explain", &demo_order_id(FBA_EXPLAINED), "--seller", SELLER], b"", None).await?;
     Ok(())
 }
 
