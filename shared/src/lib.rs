@@ -35,6 +35,7 @@ pub mod domain;
 pub mod events;
 #[cfg(any(test, feature = "fakes"))]
 pub mod fakes;
+pub mod fanout;
 pub mod feedback_sync;
 pub mod lambda;
 pub mod notifications;

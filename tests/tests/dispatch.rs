@@ -53,7 +53,7 @@ impl World {
     async fn run(&self, name: &str) -> DispatchSummary {
         // Through the Lambda handler, as the schedule invokes it (30 s left after its margin).
         let invocation = invocation_of(serde_json::from_str(SCHEDULED_EVENT).unwrap(), name, 40.0);
-        solicit::handle(&self.deps(self.h.api.clone()).await, invocation).await.unwrap()
+        solicit::handle(&self.deps(self.h.api.clone()).await, invocation).await.unwrap().into_summary()
     }
 
     /// A seller-fulfilled order bought `days_ago` (shipped an hour later, delivered 2-4 days

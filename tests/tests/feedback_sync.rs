@@ -6,10 +6,13 @@ use std::sync::Arc;
 
 use autopilot_shared::domain::feedback::FeedbackDeadlines;
 use autopilot_shared::domain::{Clock, FulfillmentChannel, Marketplace, OrderId, ReviewRequest, SellerAccount};
+use autopilot_shared::fanout::{Job, WorkUnit};
 use autopilot_shared::feedback_sync::{FeedbackSync, SyncSettings, SyncSummary};
 use autopilot_shared::onboarding::NotificationType;
 use autopilot_shared::spapi::UsagePlans;
-use autopilot_shared::store::{DynamoStore, Expect, FeedbackStore, OrderRepository, RatingStore, StoredFeedback};
+use autopilot_shared::store::{
+    DynamoStore, Expect, FeedbackStore, OrderRepository, RatingStore, ReportJobs, StoredFeedback,
+};
 use autopilot_tests::fixtures::{order, order_id};
 use autopilot_tests::sim::{
     EventTap, SCHEDULED_EVENT, SimHarness, aws_config, deadline_in, invocation_of, onboarding, queue_arn, receive_all,
@@ -373,4 +376,36 @@ async fn a_malformed_notification_fails_alone() {
         .unwrap_err();
     assert!(err.to_string().contains("processingStatus"), "{err}");
     let _ = w.h.simulator().clock().now();
+}
+
+/// A fan-out work unit in the queue batch runs the seller it names (its report is requested);
+/// a unit of another job fails alone, and a notification in the same batch is still handled.
+#[tokio::test]
+async fn a_work_unit_runs_its_seller_beside_the_notifications() {
+    let w = World::new().await;
+    let deps = w.deps().await;
+    let unit =
+        |job| WorkUnit { job, seller_id: w.seller.seller_id.clone(), scheduled_at: w.h.simulator().clock().now() };
+    let mut event = SqsEvent::default();
+    for (id, body) in [
+        ("unit", unit(Job::FeedbackSync).to_body()),
+        ("wrong-job", unit(Job::Solicit).to_body()),
+        ("other", r#"{"NotificationType":"ORDER_CHANGE","Payload":{}}"#.to_string()),
+    ] {
+        let mut message = SqsMessage::default();
+        message.message_id = Some(id.into());
+        message.body = Some(body);
+        event.records.push(message);
+    }
+    let out =
+        feedback_sync::handle(&deps, invocation_of(serde_json::to_value(event).unwrap(), "t", 20.0)).await.unwrap();
+    let out = serde_json::to_value(out).unwrap();
+    assert_eq!(out["batchItemFailures"], serde_json::json!([{"itemIdentifier": "wrong-job"}]));
+    let job = w
+        .store
+        .get_report_job(&w.seller.seller_id, Marketplace::Us, autopilot_shared::feedback_sync::FEEDBACK_REPORT_TYPE)
+        .await
+        .unwrap()
+        .expect("the unit's run requested the seller's report");
+    assert!(matches!(job.value.state, autopilot_shared::store::ReportJobState::Requested { .. }), "{:?}", job.value);
 }

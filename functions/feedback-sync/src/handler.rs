@@ -1,13 +1,19 @@
 //! The feedback-sync Lambda, driving [`FeedbackSync`] (see `autopilot_shared::feedback_sync`).
-//! Two triggers, one function:
-//! - the schedule (an EventBridge scheduled event): a run over every seller and marketplace
-//!   (request reports, poll late ones, follow-up, snapshots);
+//! Three triggers, one function:
+//! - SQS batches of work units from the fan-out coordinator (`autopilot_shared::fanout`): a run
+//!   over the sellers they name (request reports, poll late ones, follow-up, snapshots; the
+//!   deployed path);
 //! - SQS batches of REPORT_PROCESSING_FINISHED notifications: apply the finished report at
 //!   once. Each message is handled on its own; a failed one is reported in
-//!   `batchItemFailures` so SQS retries it (then moves it to the DLQ) while the rest goes on.
+//!   `batchItemFailures` so SQS retries it (then moves it to the DLQ) while the rest goes on;
+//! - the schedule (an EventBridge scheduled event): a run over every seller and marketplace,
+//!   for small deployments and local runs.
+//!
+//! A batch's messages are told apart by their body: a work unit names its `job`.
 
 use std::time::Duration;
 
+use autopilot_shared::fanout::{self, Job, WorkUnit};
 use autopilot_shared::feedback_sync::{FeedbackSync, NotificationOutcome, SyncError, SyncSummary};
 use autopilot_shared::lambda;
 use autopilot_shared::notifications::parse_report_finished;
@@ -63,13 +69,38 @@ pub async fn handle(deps: &Deps, event: LambdaEvent<Trigger>) -> Result<Answer, 
     let deadline = lambda::deadline(&event.context, DEADLINE_MARGIN);
     let worker = event.context.request_id.as_str();
     match event.payload {
-        Trigger::Queue(batch) => Ok(Answer::Batch(handle_batch(deps, worker, batch, deadline).await)),
+        Trigger::Queue(batch) => {
+            let (units, notifications): (Vec<_>, Vec<_>) =
+                batch.records.into_iter().partition(|m| WorkUnit::looks_like(m.body.as_deref()));
+            let mut response = SqsBatchResponse::default();
+            if !units.is_empty() {
+                let units = sqs_event(units);
+                let (batch, sellers) =
+                    fanout::take_batch(units, Job::FeedbackSync, deps.store.as_ref(), deps.clock.now())
+                        .await
+                        .map_err(lambda::diagnostic)?;
+                let summary = deps.run_sellers(worker, &sellers, deadline).await;
+                tracing::info!(units = batch.units.len(), ?summary, "feedback sync run finished");
+                response.batch_item_failures.extend(batch.response.batch_item_failures);
+            }
+            if !notifications.is_empty() {
+                let notified = handle_batch(deps, worker, sqs_event(notifications), deadline).await;
+                response.batch_item_failures.extend(notified.batch_item_failures);
+            }
+            Ok(Answer::Batch(response))
+        }
         Trigger::Schedule(_) => {
             let summary = deps.run(worker, deadline).await.map_err(lambda::diagnostic)?;
             tracing::info!(?summary, "feedback sync run finished");
             Ok(Answer::Run(summary))
         }
     }
+}
+
+fn sqs_event(records: Vec<aws_lambda_events::event::sqs::SqsMessage>) -> SqsEvent {
+    let mut event = SqsEvent::default();
+    event.records = records;
+    event
 }
 
 pub async fn handle_batch(deps: &Deps, worker: &str, event: SqsEvent, deadline: Instant) -> SqsBatchResponse {

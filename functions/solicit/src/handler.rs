@@ -1,14 +1,19 @@
-//! The solicit Lambda: one scheduled dispatch run of [`Dispatcher`] (see
-//! `autopilot_shared::dispatch`). The schedule's event carries nothing the run needs: the run
-//! is named after the request id and ends before Lambda's deadline.
+//! The solicit Lambda, driving [`Dispatcher`] (see `autopilot_shared::dispatch`). Two triggers:
+//! - SQS batches of work units from the fan-out coordinator (`autopilot_shared::fanout`): a
+//!   dispatch run over the sellers they name (the deployed path: one seller per unit, sellers
+//!   in parallel across invocations, each seller's units one at a time);
+//! - any other event (a schedule): one run over every seller, for small deployments and local
+//!   runs.
+//!
+//! Runs are named after the request id and end before Lambda's deadline.
 
 use std::time::Duration;
 
 use autopilot_shared::dispatch::{DispatchSummary, Dispatcher};
+use autopilot_shared::fanout::{self, Job, WorkDone};
 use autopilot_shared::lambda;
 use autopilot_shared::permissions::{Grant, Resource};
 use lambda_runtime::{Diagnostic, LambdaEvent};
-use serde_json::Value;
 
 pub type Deps = Dispatcher;
 
@@ -25,11 +30,30 @@ pub const AWS_PERMISSIONS: &[Grant] = &[
 /// Kept free at the end of each invocation to record outcomes and publish the summary.
 pub const DEADLINE_MARGIN: Duration = Duration::from_secs(10);
 
-pub async fn handle(deps: &Deps, event: LambdaEvent<Value>) -> Result<DispatchSummary, Diagnostic> {
+/// A batch of work units, or the schedule (see `autopilot_shared::fanout::WorkerTrigger`).
+pub type Trigger = fanout::WorkerTrigger;
+
+/// The batch's messages that were not units, or the run's summary.
+pub type Answer = fanout::WorkerAnswer<DispatchSummary>;
+
+pub async fn handle(deps: &Deps, event: LambdaEvent<Trigger>) -> Result<Answer, Diagnostic> {
     let deadline = lambda::deadline(&event.context, DEADLINE_MARGIN);
-    let summary = deps.run(&event.context.request_id, deadline).await.map_err(lambda::diagnostic)?;
-    tracing::info!(?summary, "dispatch run finished");
-    Ok(summary)
+    let run_id = &event.context.request_id;
+    match event.payload {
+        Trigger::Work(batch) => {
+            let (batch, sellers) = fanout::take_batch(batch, Job::Solicit, deps.sellers.as_ref(), deps.clock.now())
+                .await
+                .map_err(lambda::diagnostic)?;
+            let summary = deps.run_sellers(run_id, &sellers, deadline).await.map_err(lambda::diagnostic)?;
+            tracing::info!(units = batch.units.len(), ?summary, "dispatch run finished");
+            Ok(Answer::Batch(WorkDone { response: batch.response, summary }))
+        }
+        Trigger::Schedule(_) => {
+            let summary = deps.run(run_id, deadline).await.map_err(lambda::diagnostic)?;
+            tracing::info!(?summary, "dispatch run finished");
+            Ok(Answer::Run(summary))
+        }
+    }
 }
 
 #[cfg(test)]
@@ -37,9 +61,11 @@ mod tests {
     use std::sync::Arc;
 
     use autopilot_shared::dispatch::DispatchSettings;
-    use autopilot_shared::domain::ManualClock;
+    use autopilot_shared::domain::{ManualClock, SellerAccount, SellerId};
     use autopilot_shared::fakes::fixtures::at;
     use autopilot_shared::fakes::{FakeAmazon, FakeSpApi, MemoryBus, MemoryStore};
+    use autopilot_shared::fanout::WorkUnit;
+    use autopilot_shared::store::SellerDirectory;
     use tokio::time::Instant;
 
     use super::*;
@@ -57,15 +83,46 @@ mod tests {
         }
     }
 
-    fn scheduled() -> LambdaEvent<Value> {
+    fn scheduled() -> LambdaEvent<Trigger> {
         let deadline = Instant::now() + Duration::from_secs(40);
-        lambda::invocation(serde_json::json!({"detail-type": "Scheduled Event"}), "req-7", deadline)
+        let event = serde_json::json!({"detail-type": "Scheduled Event"});
+        lambda::invocation(serde_json::from_value(event).unwrap(), "req-7", deadline)
     }
 
     #[tokio::test]
     async fn a_run_is_named_after_the_request() {
-        let summary = handle(&deps(MemoryStore::new()), scheduled()).await.unwrap();
+        let summary = handle(&deps(MemoryStore::new()), scheduled()).await.unwrap().into_summary();
         assert_eq!(summary.dispatcher, "req-7");
+    }
+
+    #[tokio::test]
+    async fn a_work_batch_runs_the_sellers_it_names_and_reports_what_is_not_a_unit() {
+        let store = MemoryStore::new();
+        let named = autopilot_shared::fakes::fixtures::seller();
+        let other = SellerAccount { seller_id: SellerId::parse("A2OTHERSELLER1").unwrap(), ..named.clone() };
+        for s in [&named, &other] {
+            store.put_seller(s).await.unwrap();
+        }
+        let unit = WorkUnit {
+            job: Job::Solicit,
+            seller_id: named.seller_id.clone(),
+            scheduled_at: at("2026-03-12T00:00:00Z"),
+        };
+        let event = serde_json::json!({"Records": [
+            {"messageId": "m1", "body": unit.to_body()},
+            {"messageId": "m2", "body": "not a unit"},
+        ]});
+        let deadline = Instant::now() + Duration::from_secs(40);
+        let answer =
+            handle(&deps(store), lambda::invocation(serde_json::from_value(event).unwrap(), "req-8", deadline))
+                .await
+                .unwrap();
+        let Answer::Batch(done) = answer else { panic!("a batch answered as a run") };
+        assert_eq!(done.summary.sellers, 1, "only the seller the unit names");
+        let failed: Vec<&str> = done.response.batch_item_failures.iter().map(|f| f.item_identifier.as_str()).collect();
+        assert_eq!(failed, ["m2"]);
+        let wire = serde_json::to_value(Answer::Batch(done)).unwrap();
+        assert_eq!(wire, serde_json::json!({"batchItemFailures": [{"itemIdentifier": "m2"}]}));
     }
 
     #[tokio::test]

@@ -267,8 +267,9 @@ pub async fn run(dynamodb_endpoint: &str, aws_endpoint: &str, table: &str, out: 
         clock: clock.clone(),
         settings: SyncSettings { initial_lookback: Duration::days(14) },
     };
-    let poll = |name: &str| invocation(serde_json::json!({}), name, deadline(60));
-    let summary = order_sync::handle(&sync, poll("demo-sync")).await.map_err(failed("order sync"))?;
+    // The schedule invokes the functions with an event that carries nothing they need.
+    let poll = |name: &str| invocation(order_sync::Trigger::Schedule(serde_json::json!({})), name, deadline(60));
+    let summary = order_sync::handle(&sync, poll("demo-sync")).await.map_err(failed("order sync"))?.into_summary();
     println!(
         "== order-sync poll: {} page(s), {} orders seen, {} recorded or updated (changes lost in the outage, delivery dates the notifications left out)",
         summary.pages, summary.orders_seen, summary.recorded
@@ -300,8 +301,10 @@ pub async fn run(dynamodb_endpoint: &str, aws_endpoint: &str, table: &str, out: 
         "\n== Review requests: order-sync (with the refunds poll) and the solicit run every simulated day for five weeks"
     );
     for day in 0..35 {
-        let polled =
-            order_sync::handle(&sync, poll(&format!("demo-sync-{day}"))).await.map_err(failed("order sync"))?;
+        let polled = order_sync::handle(&sync, poll(&format!("demo-sync-{day}")))
+            .await
+            .map_err(failed("order sync"))?
+            .into_summary();
         if polled.refunds_marked > 0 {
             println!(
                 "   {}  refunds poll (Finances listFinancialEvents, {} page(s)): {} order(s) refunded, never to be asked",
@@ -310,7 +313,9 @@ pub async fn run(dynamodb_endpoint: &str, aws_endpoint: &str, table: &str, out: 
                 polled.refunds_marked
             );
         }
-        let summary = solicit::handle(&deps, poll(&format!("demo-day-{day}"))).await.map_err(failed("dispatch"))?;
+        let run =
+            invocation(solicit::Trigger::Schedule(serde_json::json!({})), &format!("demo-day-{day}"), deadline(60));
+        let summary = solicit::handle(&deps, run).await.map_err(failed("dispatch"))?.into_summary();
         let skipped: u32 = summary.skipped.values().sum();
         if summary.sent + summary.sent_earlier + skipped + summary.expired + summary.failed > 0 {
             let reasons: Vec<String> = summary.skipped.iter().map(|(r, n)| format!("{n} {}", r.code())).collect();

@@ -401,8 +401,14 @@ impl Alerts {
 
     /// The daily schedule: every seller whose digest is due today gets it, once.
     pub async fn send_digests(&self) -> Result<DigestRun, AlertError> {
-        let today = self.clock.now().date_naive();
         let sellers = self.sellers.list_sellers().await?;
+        self.send_digests_to(&sellers).await
+    }
+
+    /// The digests of the given sellers whose digest is due today (a fan-out worker's units;
+    /// see `crate::fanout`).
+    pub async fn send_digests_to(&self, sellers: &[SellerAccount]) -> Result<DigestRun, AlertError> {
+        let today = self.clock.now().date_naive();
         let due: Vec<(&SellerAccount, DigestPeriod)> = sellers
             .iter()
             .filter_map(|s| s.digest.period_days(s.alert_delivery, today).map(|d| (s, DigestPeriod::ending(today, d))))

@@ -211,6 +211,11 @@ impl OrderSync {
         // Paused sellers are left alone (see `SellerAccount::paused`).
         let sellers: Vec<SellerAccount> =
             self.sellers.list_sellers().await?.into_iter().filter(|s| !s.paused).collect();
+        Ok(self.run_sellers(&sellers, deadline).await)
+    }
+
+    /// A run over the given sellers only (a fan-out worker's units; see `crate::fanout`).
+    pub async fn run_sellers(&self, sellers: &[SellerAccount], deadline: Instant) -> OrderSyncSummary {
         let recorder = self.recorder();
         let mut summary = OrderSyncSummary { sellers: sellers.len() as u32, ..OrderSyncSummary::default() };
         let units: Vec<_> = sellers
@@ -265,7 +270,7 @@ impl OrderSync {
                 },
             }
         }
-        Ok(summary)
+        summary
     }
 
     /// The checkpoint of a stream and where its next query starts: the stored point, or the

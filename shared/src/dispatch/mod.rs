@@ -148,6 +148,16 @@ impl Dispatcher {
         // Paused sellers are left alone (see `SellerAccount::paused`): their due orders wait.
         let sellers: Vec<SellerAccount> =
             self.sellers.list_sellers().await?.into_iter().filter(|s| !s.paused).collect();
+        self.run_sellers(run_id, &sellers, deadline).await
+    }
+
+    /// A run over the given sellers only (a fan-out worker's units; see `crate::fanout`).
+    pub async fn run_sellers(
+        &self,
+        run_id: &str,
+        sellers: &[SellerAccount],
+        deadline: Instant,
+    ) -> Result<DispatchSummary, StoreError> {
         let runs = futures_util::stream::iter(
             sellers.iter().map(|seller| async move { (seller, self.run_seller(run_id, seller, deadline).await) }),
         )

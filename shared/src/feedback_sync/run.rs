@@ -71,6 +71,11 @@ impl FeedbackSync {
     pub async fn run(&self, worker: &str, deadline: Instant) -> Result<SyncSummary, StoreError> {
         // Paused sellers are left alone (see `SellerAccount::paused`).
         let sellers: Vec<SellerAccount> = self.store.list_sellers().await?.into_iter().filter(|s| !s.paused).collect();
+        Ok(self.run_sellers(worker, &sellers, deadline).await)
+    }
+
+    /// A run over the given sellers only (a fan-out worker's units; see `crate::fanout`).
+    pub async fn run_sellers(&self, worker: &str, sellers: &[SellerAccount], deadline: Instant) -> SyncSummary {
         let steps: Vec<(&SellerAccount, Marketplace)> =
             sellers.iter().flat_map(|s| s.marketplaces.iter().map(move |m| (s, *m))).collect();
         let results = futures_util::stream::iter(steps.into_iter().map(|(account, marketplace)| async move {
@@ -91,7 +96,7 @@ impl FeedbackSync {
         for result in &results {
             summary.merge(result);
         }
-        Ok(summary)
+        summary
     }
 
     async fn step(
