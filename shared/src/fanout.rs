@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::domain::{Clock, SellerAccount, SellerId};
+use crate::lambda::Failure;
 use crate::store::{SellerDirectory, StoreError};
 
 /// The scheduled jobs that fan out, one worker function each.
@@ -227,19 +228,19 @@ pub enum FanOutError {
     Queue(#[from] QueueError),
 }
 
-impl crate::lambda::Failure for FanOutError {
+impl Failure for FanOutError {
     fn error_type(&self) -> &'static str {
         match self {
-            FanOutError::Store(_) => "StoreUnavailable",
+            FanOutError::Store(err) => err.error_type(),
             FanOutError::Queue(_) => "QueueUnavailable",
         }
     }
 }
 
 /// What one coordinator run did.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FanOutSummary {
-    pub job: Option<Job>,
+    pub job: Job,
     pub sellers: u32,
     pub enqueued: u32,
     /// Sellers the job has no work for (paused; digest not due).
@@ -265,7 +266,7 @@ impl FanOut {
             .collect();
         let refused = queue.enqueue(&units).await?;
         let summary = FanOutSummary {
-            job: Some(job),
+            job,
             sellers: sellers.len() as u32,
             enqueued: units.len() as u32 - refused,
             not_covered: (sellers.len() - units.len()) as u32,

@@ -28,28 +28,13 @@ fn seller(id: &str, paused: bool) -> SellerAccount {
     }
 }
 
-/// Every message waiting, with its message group, deleted as read.
+/// Every message waiting (deleted as read): its message group and body.
 async fn receive(sqs: &aws_sdk_sqs::Client, url: &str) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    loop {
-        let received = sqs
-            .receive_message()
-            .queue_url(url)
-            .max_number_of_messages(10)
-            .message_system_attribute_names(MessageSystemAttributeName::MessageGroupId)
-            .send()
-            .await
-            .unwrap();
-        let messages = received.messages.unwrap_or_default();
-        if messages.is_empty() {
-            return out;
-        }
-        for m in messages {
-            sqs.delete_message().queue_url(url).receipt_handle(m.receipt_handle().unwrap()).send().await.unwrap();
-            let group = m.attributes().and_then(|a| a.get(&MessageSystemAttributeName::MessageGroupId)).cloned();
-            out.push((group.unwrap_or_default(), m.body().unwrap_or_default().to_string()));
-        }
-    }
+    let messages = autopilot_tests::sim::receive_all(sqs, url).await;
+    let group = |m: &aws_sdk_sqs::types::Message| {
+        m.attributes().and_then(|a| a.get(&MessageSystemAttributeName::MessageGroupId)).cloned().unwrap_or_default()
+    };
+    messages.iter().map(|m| (group(m), m.body().unwrap_or_default().to_string())).collect()
 }
 
 #[tokio::test]

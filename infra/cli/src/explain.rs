@@ -7,7 +7,7 @@ use autopilot_shared::store::{FeedbackStore, OrderRepository, StoredFeedback};
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
-use crate::output::{json as print_json, line, table, time};
+use crate::output::{json as print_json, json_time, line, table, text, time};
 use crate::{CliError, Ctx, Io, failed};
 
 pub async fn run(ctx: &Ctx, order_id: &str, seller: Option<&str>, io: &mut Io<'_>) -> Result<(), CliError> {
@@ -182,12 +182,8 @@ fn story(
 }
 
 fn print(story: &serde_json::Value, io: &mut Io<'_>) -> Result<(), CliError> {
-    let s = |v: &serde_json::Value| v.as_str().map_or_else(|| v.to_string(), str::to_string);
-    let t = |v: &serde_json::Value| {
-        v.as_str()
-            .and_then(|x| DateTime::parse_from_rfc3339(x).ok())
-            .map_or("-".into(), |x| time(x.with_timezone(&Utc)))
-    };
+    let s = text;
+    let t = |v: &serde_json::Value| json_time(v, "-");
     line(
         io.out,
         format!(

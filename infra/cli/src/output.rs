@@ -46,8 +46,29 @@ pub fn time(at: chrono::DateTime<chrono::Utc>) -> String {
     at.format("%Y-%m-%d %H:%M").to_string()
 }
 
+/// A JSON value as text: a string without its quotes, anything else as JSON.
+pub fn text(value: &serde_json::Value) -> String {
+    value.as_str().map_or_else(|| value.to_string(), str::to_string)
+}
+
+/// An RFC 3339 time in a JSON value as operators read it, or `missing` when there is none.
+pub fn json_time(value: &serde_json::Value, missing: &str) -> String {
+    value
+        .as_str()
+        .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
+        .map_or_else(|| missing.to_string(), |t| time(t.with_timezone(&chrono::Utc)))
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn json_values_read_as_text() {
+        assert_eq!(super::text(&serde_json::json!("US")), "US");
+        assert_eq!(super::text(&serde_json::json!(3)), "3");
+        assert_eq!(super::json_time(&serde_json::json!("2026-03-16T07:58:30Z"), "never"), "2026-03-16 07:58");
+        assert_eq!(super::json_time(&serde_json::Value::Null, "never"), "never");
+    }
+
     #[test]
     fn columns_line_up() {
         let text = super::table(&["a", "bb"], &[vec!["long".into(), "x".into()]]);

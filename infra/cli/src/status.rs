@@ -9,7 +9,7 @@ use autopilot_shared::store::{
 use chrono::Duration;
 use serde_json::json;
 
-use crate::output::{json as print_json, line, table, time};
+use crate::output::{json as print_json, json_time, line, table, text, time};
 use crate::{CliError, Ctx, Io, failed};
 
 /// The period the counts cover.
@@ -101,8 +101,8 @@ pub async fn run(ctx: &Ctx, seller: Option<&str>, io: &mut Io<'_>) -> Result<(),
                     m["sent"].to_string(),
                     skipped,
                     m["expired"].to_string(),
-                    day_time(&m["orders_synced_until"]),
-                    day_time(&m["feedback_report_at"]),
+                    json_time(&m["orders_synced_until"], "never"),
+                    json_time(&m["feedback_report_at"], "never"),
                     percent(&m["positive_share_365"]),
                     m["negatives_30"].as_u64().map_or("-".into(), |n| n.to_string()),
                     percent(&m["odr_negative_rate"]),
@@ -131,17 +131,6 @@ pub async fn run(ctx: &Ctx, seller: Option<&str>, io: &mut Io<'_>) -> Result<(),
         .map(|q| vec![text(&q["queue"]), q["messages"].as_u64().map_or("not configured".into(), |n| n.to_string())])
         .collect();
     line(io.out, format!("\n{}", table(&["dead-letter queue", "messages"], &rows)))
-}
-
-fn text(value: &serde_json::Value) -> String {
-    value.as_str().map_or_else(|| value.to_string(), str::to_string)
-}
-
-fn day_time(value: &serde_json::Value) -> String {
-    value
-        .as_str()
-        .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
-        .map_or("never".into(), |t| time(t.with_timezone(&chrono::Utc)))
 }
 
 fn percent(value: &serde_json::Value) -> String {

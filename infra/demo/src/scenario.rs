@@ -10,6 +10,7 @@ use autopilot_shared::capture::{OrderRecorder, OrderSync, SyncSettings};
 use autopilot_shared::dispatch::Dispatcher;
 use autopilot_shared::domain::{Clock, Marketplace, OrderId, ReviewRequest, SellerAccount, SellerId};
 use autopilot_shared::lambda::invocation;
+use autopilot_shared::onboarding::Onboarding;
 use autopilot_shared::spapi::{SecretsManagerCredentials, SpApi, SpApiConfig, UsagePlans};
 use autopilot_shared::store::{DynamoStore, OrderRepository, SellerDirectory, StoreConfig};
 use chrono::{DateTime, Duration, Utc};
@@ -142,13 +143,14 @@ pub async fn run(dynamodb_endpoint: &str, aws_endpoint: &str, table: &str, out: 
         },
         clock.clone(),
     );
+    let mut config = SpApiConfig::local(&sim.base_url());
+    config.usage_plans = UsagePlans::scaled(RATE_SCALE);
+    let api = Arc::new(SpApi::new(config, Arc::new(SecretsManagerCredentials::new(&aws)), clock.clone()));
     // A fresh start in moto too: the seller's secret from an earlier run goes.
-    let _ = aws_sdk_secretsmanager::Client::new(&aws)
-        .delete_secret()
-        .secret_id(format!("{DEFAULT_SECRETS_PREFIX}{SELLER}"))
-        .force_delete_without_recovery(true)
-        .send()
-        .await;
+    Onboarding { secrets: aws_sdk_secretsmanager::Client::new(&aws), api: api.clone() }
+        .delete_credentials(&format!("{DEFAULT_SECRETS_PREFIX}{SELLER}"))
+        .await
+        .map_err(e("reset the seller's secret"))?;
     let credentials = serde_json::json!({
         "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "refresh_token": REFRESH_TOKEN
     })
@@ -179,9 +181,6 @@ pub async fn run(dynamodb_endpoint: &str, aws_endpoint: &str, table: &str, out: 
         .await?;
     let seller_id = SellerId::parse(SELLER).map_err(e("seller id"))?;
     let seller = store.get_seller(&seller_id).await.map_err(e("read seller"))?.ok_or("seller add saved no account")?;
-    let mut config = SpApiConfig::local(&sim.base_url());
-    config.usage_plans = UsagePlans::scaled(RATE_SCALE);
-    let api = Arc::new(SpApi::new(config, Arc::new(SecretsManagerCredentials::new(&aws)), clock.clone()));
     println!(
         "   policy: review requests {} days after the latest delivery estimate; FBA orders (Amazon shows them no delivery dates) planned from their ship time + {} days' transit, then Amazon asked every {} h until {} days after shipping",
         seller.review_requests.delay_days,

@@ -14,6 +14,8 @@ pub async fn drain_queue(sqs: &aws_sdk_sqs::Client, queue_url: &str) -> Result<V
             .receive_message()
             .queue_url(queue_url)
             .max_number_of_messages(10)
+            // FIFO queues: the message group comes along (absent on standard queues).
+            .message_system_attribute_names(aws_sdk_sqs::types::MessageSystemAttributeName::MessageGroupId)
             .send()
             .await
             .map_err(|err| format!("receive from {queue_url}: {}", DisplayErrorContext(&err)))?;
