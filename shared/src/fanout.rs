@@ -50,6 +50,16 @@ impl Job {
         }
     }
 
+    /// The environment variable holding the URL of the job's work queue (the coordinator's).
+    pub fn queue_variable(self) -> &'static str {
+        match self {
+            Job::Solicit => "AUTOPILOT_SOLICIT_WORK_QUEUE",
+            Job::OrderSync => "AUTOPILOT_ORDER_SYNC_WORK_QUEUE",
+            Job::FeedbackSync => "AUTOPILOT_FEEDBACK_SYNC_WORK_QUEUE",
+            Job::Digest => "AUTOPILOT_DIGEST_WORK_QUEUE",
+        }
+    }
+
     /// Whether the job has work for this seller today: paused sellers get no SP-API work; a
     /// digest goes only to sellers whose digest is due.
     pub fn covers(self, seller: &SellerAccount, now: DateTime<Utc>) -> bool {

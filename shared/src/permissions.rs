@@ -19,6 +19,8 @@ pub enum Resource {
     EventBus,
     /// The SES identity alerts come from (`AlertSenderIdentity`), as `AlertSender` only.
     AlertSenderIdentity,
+    /// A job's FIFO work queue (`SolicitWorkQueue`, `OrderSyncWorkQueue`, ...).
+    WorkQueue(crate::fanout::Job),
 }
 
 /// Permission for `actions` (IAM names, `dynamodb:Query`) the function's code calls, on one

@@ -13,7 +13,6 @@ use autopilot_shared::domain::ManualClock;
 use autopilot_shared::store::SellerDirectory;
 use autopilot_tests::fixtures::{at, seller};
 use autopilot_tests::fresh_store;
-use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
 use serde_json::json;
 
 const ORDERS: u32 = 1000;
@@ -72,17 +71,7 @@ async fn run(concurrency: usize) {
                 let mut failures = 0;
                 while let Some(batch) = queue.lock().map(|mut q| q.pop()).ok().flatten() {
                     let recorder = OrderRecorder::new(Arc::new(store.clone()), Arc::new(store.clone()));
-                    let mut event = SqsEvent::default();
-                    event.records = batch
-                        .into_iter()
-                        .enumerate()
-                        .map(|(i, body)| {
-                            let mut m = SqsMessage::default();
-                            m.message_id = Some(i.to_string());
-                            m.body = Some(body);
-                            m
-                        })
-                        .collect();
+                    let event = autopilot_tests::life::batch(&batch);
                     failures += order_events::handle_batch(&recorder, event).await.batch_item_failures.len();
                 }
                 failures

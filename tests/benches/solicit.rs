@@ -12,7 +12,7 @@ use std::time::Instant;
 
 use autopilot_shared::capture::OrderRecorder;
 use autopilot_shared::spapi::{Operation, UsagePlans};
-use autopilot_tests::sim::{EventTap, as_notified, deadline_in, fba_sim_order, sim_harness, sim_order};
+use autopilot_tests::sim::{EventTap, as_notified, deadline_in, mixed_order, sim_harness};
 use chrono::Duration;
 
 const SCALE: f64 = 20.0;
@@ -30,11 +30,7 @@ fn main() {
         for n in 0..ORDERS {
             let id = format!("111-7000000-{n:07}");
             let purchased = sim.now() - Duration::days(14);
-            let order = if n % 3 == 0 {
-                sim_order(&seller.seller_id, &id, purchased)
-            } else {
-                fba_sim_order(&seller.seller_id, &id, purchased)
-            };
+            let order = mixed_order(&seller.seller_id, &id, n, purchased);
             sim.upsert_order(order.clone());
             recorder.record(&as_notified(&order)).await.expect("record");
         }

@@ -73,7 +73,9 @@ pub async fn fresh_store(clock: Arc<dyn Clock>, configure: impl FnOnce(&mut Stor
     store
 }
 
+pub mod cost;
 pub mod fixtures;
+pub mod life;
 pub mod log_scan;
 pub mod mail_samples;
 pub mod readme_session;

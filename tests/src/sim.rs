@@ -341,6 +341,29 @@ impl EventTap {
     }
 }
 
+/// A new FIFO queue in moto, named `prefix-<unique>.fifo`; its URL.
+pub async fn fifo_queue(sqs: &aws_sdk_sqs::Client, prefix: &str) -> String {
+    sqs.create_queue()
+        .queue_name(format!("{prefix}-{}.fifo", uuid::Uuid::new_v4().simple()))
+        .attributes(aws_sdk_sqs::types::QueueAttributeName::FifoQueue, "true")
+        .send()
+        .await
+        .expect("create a FIFO queue in moto")
+        .queue_url
+        .unwrap_or_default()
+}
+
+/// Order `n` of the benches' mix, bought at `purchased`: one in three seller-fulfilled, the
+/// rest FBA.
+pub fn mixed_order(
+    seller: &SellerId,
+    id: &str,
+    n: u32,
+    purchased: chrono::DateTime<chrono::Utc>,
+) -> spapi_sim::SimOrder {
+    if n.is_multiple_of(3) { sim_order(seller, id, purchased) } else { fba_sim_order(seller, id, purchased) }
+}
+
 /// Every message waiting in an SQS queue, deleted as it is read.
 pub async fn receive_all(sqs: &aws_sdk_sqs::Client, queue_url: &str) -> Vec<aws_sdk_sqs::types::Message> {
     spapi_sim::queues::drain_queue(sqs, queue_url).await.expect("drain the queue")

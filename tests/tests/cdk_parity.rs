@@ -155,7 +155,7 @@ fn the_cdk_app_declares_what_the_sam_template_declares() {
     assert!(found.is_empty(), "the CDK app and template.yaml differ:\n  {}", found.join("\n  "));
     let functions =
         cdk["Resources"].as_object().unwrap().values().filter(|r| r["Type"] == "AWS::Lambda::Function").count();
-    assert_eq!(functions, 5, "five functions compared");
+    assert_eq!(functions, 6, "six functions compared");
 }
 
 /// The comparison itself: one changed environment variable and one extra IAM action are each

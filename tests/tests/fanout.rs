@@ -10,7 +10,7 @@ use autopilot_shared::domain::{
 use autopilot_shared::fanout::{self, FanOut, Job, SqsWorkQueue, WorkUnit};
 use autopilot_shared::store::SellerDirectory;
 use autopilot_tests::sim::aws_config;
-use aws_sdk_sqs::types::{MessageSystemAttributeName, QueueAttributeName};
+use aws_sdk_sqs::types::MessageSystemAttributeName;
 use chrono::Duration;
 
 fn seller(id: &str, paused: bool) -> SellerAccount {
@@ -47,15 +47,7 @@ async fn one_unit_per_active_seller_grouped_by_seller_and_enqueued_once_per_run(
     }
     let sdk = aws_config().await;
     let sqs = aws_sdk_sqs::Client::new(&sdk);
-    let url = sqs
-        .create_queue()
-        .queue_name(format!("work-{}.fifo", uuid::Uuid::new_v4().simple()))
-        .attributes(QueueAttributeName::FifoQueue, "true")
-        .send()
-        .await
-        .unwrap()
-        .queue_url
-        .unwrap();
+    let url = autopilot_tests::sim::fifo_queue(&sqs, "work").await;
     let queue = SqsWorkQueue::new(&sdk, &url);
     let coordinator = FanOut { sellers: store.clone(), clock: clock.clone() };
 

@@ -61,10 +61,16 @@ impl World {
 
     /// The function `binary`'s bootstrap, started under the Runtime API.
     async fn start(&self, binary: &str) -> LocalLambda {
-        let references = BTreeMap::from([
+        self.start_with(binary, BTreeMap::new()).await
+    }
+
+    /// The same, with more of the stack's resources (`!Ref` name to value).
+    async fn start_with(&self, binary: &str, more: BTreeMap<String, String>) -> LocalLambda {
+        let mut references = BTreeMap::from([
             ("Table".to_string(), self.store.config().table_name.clone()),
             ("EventBus".to_string(), self.tap.bus.clone()),
         ]);
+        references.extend(more);
         let spec =
             FunctionSpec::from_template(&workspace_root().join("template.yaml"), &artifacts(), binary, &references)
                 .expect("the function in template.yaml");
@@ -73,7 +79,7 @@ impl World {
             ("AUTOPILOT_AWS_ENDPOINT".to_string(), local_stack().aws_endpoint.clone()),
             ("AUTOPILOT_SPAPI_ENDPOINT".to_string(), self.sim.base_url()),
             // The SDK's orchestrator logs each attempt at debug level inside the operation's span.
-            ("RUST_LOG".to_string(), "info,aws_sdk_dynamodb=debug,aws_sdk_sesv2=debug,aws_sdk_eventbridge=debug,aws_sdk_secretsmanager=debug,aws_smithy_runtime::client::orchestrator=debug".to_string()),
+            ("RUST_LOG".to_string(), "info,aws_sdk_dynamodb=debug,aws_sdk_sqs=debug,aws_sdk_sesv2=debug,aws_sdk_eventbridge=debug,aws_sdk_secretsmanager=debug,aws_smithy_runtime::client::orchestrator=debug".to_string()),
         ]);
         LocalLambda::start(spec, &extra).await.expect("the bootstrap starts")
     }
@@ -97,7 +103,12 @@ fn iam_action(span: &Value) -> Option<String> {
         "SQS" => "sqs",
         other => panic!("an AWS service this test does not map: {other}"),
     };
-    Some(format!("{prefix}:{}", span["rpc.method"].as_str()?))
+    let method = match span["rpc.method"].as_str()? {
+        // IAM authorizes a batch send as SendMessage.
+        "SendMessageBatch" => "SendMessage",
+        other => other,
+    };
+    Some(format!("{prefix}:{method}"))
 }
 
 /// The AWS calls the function made (the SDK's operation spans on its debug lines), each
@@ -227,6 +238,76 @@ async fn order_sync_and_solicit_run_on_schedule_events_with_odd_deadline_headers
     assert!(calls.iter().any(|c| c == "secretsmanager:GetSecretValue"), "{calls:?}");
     assert!(!w.tap.drain().await.is_empty(), "the run summary went to the bus");
     solicit.stop().await;
+}
+
+/// The deployed path of the scheduled jobs: the coordinator, invoked as its schedules invoke it,
+/// puts one unit for the seller on each job's FIFO queue (moto), and the workers, given those
+/// messages as Lambda's SQS poller gives them, run that seller: order-sync records the
+/// simulator's order, solicit asks its buyer for a review. A schedule input the coordinator
+/// does not know is refused naming what it expects.
+#[tokio::test]
+async fn the_coordinator_fans_out_and_the_workers_run_its_units() {
+    let w = World::new().await;
+    let order_id = format!("115-{:07}-{:07}", fastrand_u32() % 10_000_000, fastrand_u32() % 10_000_000);
+    w.sim.simulator().upsert_order(sim_order(
+        &w.sim.seller.seller_id,
+        &order_id,
+        Utc::now() - chrono::Duration::days(12),
+    ));
+    let sqs = aws_sdk_sqs::Client::new(&aws_config().await);
+    let mut queues = BTreeMap::new();
+    for logical_id in ["SolicitWorkQueue", "OrderSyncWorkQueue", "FeedbackSyncWorkQueue", "DigestWorkQueue"] {
+        let url = autopilot_tests::sim::fifo_queue(&sqs, logical_id).await;
+        queues.insert(logical_id.to_string(), url);
+    }
+    let mut coordinator = w.start_with("fan-out", queues.clone()).await;
+
+    let work = fan_out(&mut coordinator, &sqs, &queues["OrderSyncWorkQueue"], "order-sync", &w).await;
+    let mut sync = w.start("order-sync").await;
+    let invocation = sync.invoke(&work, Deadline::Timeout).await.expect("an answer");
+    assert_eq!(response(&invocation.outcome), &json!({"batchItemFailures": []}));
+    check_calls(&sync, "order-sync", order_sync::AWS_PERMISSIONS);
+    sync.stop().await;
+    let order = w.store.get_order(&w.sim.seller.seller_id, &OrderId::parse(&order_id).unwrap()).await.unwrap();
+    assert!(order.is_some(), "recorded by the seller's unit of the poll");
+
+    let work = fan_out(&mut coordinator, &sqs, &queues["SolicitWorkQueue"], "solicit", &w).await;
+    let mut solicit = w.start("solicit").await;
+    let invocation = solicit.invoke(&work, Deadline::Timeout).await.expect("an answer");
+    assert_eq!(response(&invocation.outcome), &json!({"batchItemFailures": []}));
+    let asked: Vec<_> = w.sim.simulator().solicitations().into_iter().filter(|s| s.order_id == order_id).collect();
+    assert_eq!(asked.len(), 1, "the unit's run asked the buyer once");
+    check_calls(&solicit, "solicit", solicit::AWS_PERMISSIONS);
+    solicit.stop().await;
+
+    let refused = coordinator.invoke(&json!({"job": "everything"}), Deadline::Timeout).await.expect("an answer");
+    match &refused.outcome {
+        Outcome::Error { error_type, error_message } => {
+            assert_eq!(error_type, "BadInput");
+            assert!(error_message.contains("{\"job\": NAME}"), "{error_message}");
+        }
+        other => panic!("a bad input answered {other:?}"),
+    }
+    let calls = check_calls(&coordinator, "fan-out", fan_out::AWS_PERMISSIONS);
+    assert_eq!(calls, ["dynamodb:Query", "sqs:SendMessage"]);
+    assert_eq!(started_line(&coordinator)["fields"]["timeout_s"], 60, "AUTOPILOT_TIMEOUT_SECONDS from template.yaml");
+    coordinator.stop().await;
+}
+
+/// The coordinator invoked as the job's schedule invokes it; what it put on the job's queue, as
+/// the worker's SQS event.
+async fn fan_out(coordinator: &mut LocalLambda, sqs: &aws_sdk_sqs::Client, queue: &str, job: &str, w: &World) -> Value {
+    let invocation = coordinator.invoke(&json!({"job": job}), Deadline::Timeout).await.expect("an answer");
+    let summary = response(&invocation.outcome).clone();
+    assert_eq!((summary["job"].as_str(), summary["enqueued"].as_u64()), (Some(job), Some(1)), "{summary}");
+    let messages = autopilot_tests::sim::receive_all(sqs, queue).await;
+    assert_eq!(messages.len(), 1, "{job}: one unit");
+    let group = messages[0]
+        .attributes()
+        .and_then(|a| a.get(&aws_sdk_sqs::types::MessageSystemAttributeName::MessageGroupId))
+        .cloned();
+    assert_eq!(group.as_deref(), Some(w.sim.seller.seller_id.as_str()), "{job}: the seller is the message group");
+    sqs_event(&[("unit-1", messages[0].body().unwrap_or_default().to_string())])
 }
 
 /// feedback-sync: the schedule asks the simulator for the seller's feedback report; a

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeSet;
 
+use autopilot_shared::fanout::Job;
 use autopilot_shared::permissions::{self, Grant, Resource};
 use autopilot_shared::store::schema::{self, KeyType, Projection};
 use autopilot_tests::{local_stack, workspace_root};
@@ -130,6 +131,7 @@ fn amazon_may_send_notifications_and_bad_messages_fail_alone() {
 fn declared_permissions(binary: &str) -> &'static [Grant] {
     match binary {
         "alerts" => alerts::AWS_PERMISSIONS,
+        "fan-out" => fan_out::AWS_PERMISSIONS,
         "feedback-sync" => feedback_sync::AWS_PERMISSIONS,
         "order-events" => order_events::AWS_PERMISSIONS,
         "order-sync" => order_sync::AWS_PERMISSIONS,
@@ -151,6 +153,10 @@ fn policy_resource(function: &str, value: &Value) -> Resource {
             Resource::SellerSecrets
         }
         "!GetAtt EventBus.Arn" => Resource::EventBus,
+        "!GetAtt SolicitWorkQueue.Arn" => Resource::WorkQueue(Job::Solicit),
+        "!GetAtt OrderSyncWorkQueue.Arn" => Resource::WorkQueue(Job::OrderSync),
+        "!GetAtt FeedbackSyncWorkQueue.Arn" => Resource::WorkQueue(Job::FeedbackSync),
+        "!GetAtt DigestWorkQueue.Arn" => Resource::WorkQueue(Job::Digest),
         "!Sub arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/${AlertSenderIdentity}" => {
             Resource::AlertSenderIdentity
         }
@@ -210,7 +216,7 @@ fn function_policies_grant_exactly_what_the_code_declares() {
         assert!(granted.iter().all(|(action, _)| !action.contains('*') && action != "dynamodb:Scan"), "{name}");
         checked += 1;
     }
-    assert_eq!(checked, 5);
+    assert_eq!(checked, 6);
 }
 
 /// Each function's deadline bound (`AUTOPILOT_TIMEOUT_SECONDS`) is its configured `Timeout`.
@@ -265,7 +271,7 @@ fn alerts_may_send_only_as_the_sender_and_failed_events_are_kept() {
     ] {
         assert!(detail_types.contains(&Value::String(kind.into())), "{kind} reaches the alerts function");
     }
-    assert_eq!(function["Events"]["Digests"]["Type"], Value::String("Schedule".into()), "the daily digest run");
+    assert_eq!(function["Events"]["Digests"]["Type"], Value::String("SQS".into()), "digest units from the fan-out");
     // what the code does to the table, and no more
     let table =
         statements.iter().find(|s| get_att(&s["Resource"]).as_deref() == Some("Table")).expect("a table statement");
@@ -302,7 +308,83 @@ fn every_function_logs_to_a_group_with_a_retention_and_dead_letters_are_kept() {
             _ => {}
         }
     }
-    assert_eq!(functions, 5);
+    assert_eq!(functions, 6);
+}
+
+/// Each scheduled job fans out: a schedule invokes the coordinator with an input it accepts, the
+/// coordinator knows the job's FIFO queue and may send to it, and the job's worker takes the
+/// units (bad ones failing alone, concurrency bounded, a visibility timeout past its own
+/// timeout). No worker runs on a schedule of its own or reserves concurrency any more.
+#[test]
+fn every_scheduled_job_fans_out_to_its_worker_through_a_fifo_queue() {
+    let template = template();
+    let resources = &template["Resources"];
+    let coordinator = &resources["FanOutFunction"]["Properties"];
+    let get_att = |v: &Value| match v {
+        Value::Tagged(t) if t.tag == "GetAtt" => t.value.as_str().and_then(|s| s.split('.').next()).map(String::from),
+        _ => None,
+    };
+    let mut schedules = 0;
+    for (_, event) in coordinator["Events"].as_mapping().expect("the coordinator's events") {
+        assert_eq!(str_at(event, "Type"), "Schedule");
+        let input: serde_json::Value = serde_json::from_str(str_at(&event["Properties"], "Input")).expect("JSON input");
+        fan_out::Trigger::parse(input).expect("an input the coordinator accepts");
+        schedules += 1;
+    }
+    assert_eq!(schedules, Job::ALL.len());
+    for (job, queue, worker) in [
+        (Job::Solicit, "SolicitWorkQueue", "SolicitFunction"),
+        (Job::OrderSync, "OrderSyncWorkQueue", "OrderSyncFunction"),
+        (Job::FeedbackSync, "FeedbackSyncWorkQueue", "FeedbackSyncFunction"),
+        (Job::Digest, "DigestWorkQueue", "AlertsFunction"),
+    ] {
+        let schedule = coordinator["Events"]
+            .as_mapping()
+            .unwrap()
+            .values()
+            .find(|e| {
+                serde_json::from_str::<serde_json::Value>(str_at(&e["Properties"], "Input")).unwrap()["job"]
+                    == job.name()
+            })
+            .unwrap_or_else(|| panic!("no schedule for {job:?}"));
+        assert!(reference(&schedule["Properties"]["Schedule"]).is_some(), "{job:?}: a schedule parameter");
+        assert_eq!(
+            reference(&coordinator["Environment"]["Variables"][job.queue_variable()]).as_deref(),
+            Some(queue),
+            "{job:?}"
+        );
+        let properties = &resources[queue]["Properties"];
+        assert_eq!(properties["FifoQueue"], Value::Bool(true), "{queue}");
+        assert!(queue_name_is_fifo(&properties["QueueName"]), "{queue}: SQS wants a .fifo name");
+        let dlq = get_att(&properties["RedrivePolicy"]["deadLetterTargetArn"]).expect("a DLQ");
+        assert_eq!(resources[dlq.as_str()]["Properties"]["FifoQueue"], Value::Bool(true), "{queue}: a FIFO DLQ");
+
+        let function = &resources[worker]["Properties"];
+        let timeout = function["Timeout"].as_u64().unwrap();
+        assert!(properties["VisibilityTimeout"].as_u64().unwrap() >= 6 * timeout, "{queue}");
+        let events: Vec<&Value> = function["Events"].as_mapping().unwrap().values().collect();
+        assert!(events.iter().all(|e| e["Type"] != Value::String("Schedule".into())), "{worker} has no schedule");
+        let work = events
+            .iter()
+            .find(|e| get_att(&e["Properties"]["Queue"]).as_deref() == Some(queue))
+            .unwrap_or_else(|| panic!("{worker} takes no units from {queue}"));
+        assert_eq!(str_at(work, "Type"), "SQS");
+        assert_eq!(work["Properties"]["FunctionResponseTypes"][0], Value::String("ReportBatchItemFailures".into()));
+        assert_eq!(
+            reference(&work["Properties"]["ScalingConfig"]["MaximumConcurrency"]).as_deref(),
+            Some("WorkerConcurrency")
+        );
+        assert!(function["ReservedConcurrentExecutions"].is_null(), "{worker}");
+    }
+}
+
+/// `!Sub name.fifo`: the queue name, whatever its tag, ends in `.fifo` (SQS requires it).
+fn queue_name_is_fifo(value: &Value) -> bool {
+    match value {
+        Value::Tagged(t) => t.value.as_str().is_some_and(|s| s.ends_with(".fifo")),
+        Value::String(s) => s.ends_with(".fifo"),
+        _ => false,
+    }
 }
 
 /// The name a `!Ref` names.

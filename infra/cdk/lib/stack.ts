@@ -9,7 +9,7 @@
 // source grants itself more queue actions than SAM does) and parity is the point.
 import * as path from 'path';
 import * as cdk from 'aws-cdk-lib';
-import { CfnCondition, CfnParameter, Fn, Validations } from 'aws-cdk-lib';
+import { CfnParameter, Fn, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -38,7 +38,6 @@ interface FunctionDef {
   timeout: number;
   memorySize?: number;
   environment?: Record<string, string>;
-  reserveOne?: boolean;
   logGroup: logs.CfnLogGroup;
   statements: Statement[];
   polls?: boolean;
@@ -60,7 +59,7 @@ export class FeedbackAutopilotStack extends cdk.Stack {
     });
     const schedule = (name: string, value: string, description: string) =>
       new CfnParameter(this, name, { type: 'String', default: value, description });
-    const solicitSchedule = schedule('SolicitSchedule', 'rate(30 minutes)', 'How often due review requests are sent.');
+    const solicitSchedule = schedule('SolicitSchedule', 'rate(30 minutes)', 'How often due review requests are sent (a solicit work unit per active seller).');
     const orderSyncSchedule = schedule('OrderSyncSchedule', 'rate(15 minutes)', 'How often the reconciliation and refunds polls run.');
     const digestSchedule = schedule('DigestSchedule', 'cron(0 7 * * ? *)', 'When the alerts function sends the digests due that day (UTC).');
     const feedbackSyncSchedule = schedule('FeedbackSyncSchedule', 'rate(1 hour)', 'How often feedback sync runs.');
@@ -76,11 +75,10 @@ export class FeedbackAutopilotStack extends cdk.Stack {
       allowedValues: ['1', '3', '5', '7', '14', '30', '60', '90', '120', '150', '180', '365', '400', '545', '731', '1096', '1827', '2192', '2557', '2922', '3288', '3653'],
       description: "How long CloudWatch keeps each function's logs (days).",
     });
-    const reserve = new CfnParameter(this, 'ReserveConcurrency', {
-      type: 'String', default: 'true', allowedValues: ['true', 'false'],
-      description: 'Reserve one concurrent execution each for order-sync and solicit; "false" on accounts with a concurrency limit of 10.',
+    const workerConcurrency = new CfnParameter(this, 'WorkerConcurrency', {
+      type: 'Number', default: 10, minValue: 2, maxValue: 1000,
+      description: 'How many invocations of each worker take work units at once (sellers in parallel, each seller serial).',
     });
-    new CfnCondition(this, 'ReservingConcurrency', { expression: Fn.conditionEquals(reserve.valueAsString, 'true') });
 
     const table = new dynamodb.CfnTable(this, 'Table', {
       tableName: Fn.sub('feedback-autopilot-${Stage}'),
@@ -143,6 +141,31 @@ export class FeedbackAutopilotStack extends cdk.Stack {
       },
     });
 
+    // The fan-out's FIFO work queues (one per job) and their FIFO DLQ (kept on delete).
+    const workDlq = queue('WorkDeadLetterQueue', 'work-dlq.fifo', { fifoQueue: true });
+    retain(workDlq);
+    const workQueue = (id: string, name: string, workerTimeout: number) =>
+      queue(id, `${name}-work.fifo`, {
+        fifoQueue: true,
+        // six times the worker's timeout; a unit is worth its run only
+        visibilityTimeout: 6 * workerTimeout,
+        messageRetentionPeriod: 86400,
+        redrivePolicy: { deadLetterTargetArn: workDlq.attrArn, maxReceiveCount: 3 },
+      });
+    const solicitWork = workQueue('SolicitWorkQueue', 'solicit', 300);
+    const orderSyncWork = workQueue('OrderSyncWorkQueue', 'order-sync', 600);
+    const feedbackSyncWork = workQueue('FeedbackSyncWorkQueue', 'feedback-sync', 300);
+    const digestWork = workQueue('DigestWorkQueue', 'digest', 300);
+    // A worker takes its job's units: bad ones fail alone, at most WorkerConcurrency at once.
+    const takesWork = (id: string, fn: lambda.CfnFunction, work: sqs.CfnQueue) =>
+      new lambda.CfnEventSourceMapping(this, id, {
+        batchSize: 10,
+        eventSourceArn: work.attrArn,
+        functionName: fn.ref,
+        functionResponseTypes: ['ReportBatchItemFailures'],
+        scalingConfig: { maximumConcurrency: workerConcurrency.valueAsNumber },
+      });
+
     const logGroup = (id: string, name: string) =>
       new logs.CfnLogGroup(this, id, {
         logGroupName: Fn.sub(`/feedback-autopilot/\${Stage}/${name}`),
@@ -169,7 +192,7 @@ export class FeedbackAutopilotStack extends cdk.Stack {
     });
 
     const orderSync = this.rustFunction({
-      id: 'OrderSyncFunction', binary: 'order-sync', timeout: 600, reserveOne: true,
+      id: 'OrderSyncFunction', binary: 'order-sync', timeout: 600, polls: true,
       description: 'Scheduled searchOrders reconciliation poll, so no order is missed, and refunds poll, so no refunded order is asked for a review.',
       logGroup: logGroup('OrderSyncLogGroup', 'order-sync'),
       statements: [
@@ -177,7 +200,7 @@ export class FeedbackAutopilotStack extends cdk.Stack {
         allow('secretsmanager:GetSecretValue', sellerSecrets),
       ],
     }, table, bus);
-    this.schedule('OrderSyncFunctionPoll', orderSync, orderSyncSchedule, { MaximumRetryAttempts: 0 });
+    takesWork('OrderSyncFunctionWork', orderSync, orderSyncWork);
 
     const feedbackSync = this.rustFunction({
       id: 'FeedbackSyncFunction', binary: 'feedback-sync', timeout: 300, memorySize: 512, polls: true,
@@ -189,7 +212,7 @@ export class FeedbackAutopilotStack extends cdk.Stack {
         allow('events:PutEvents', bus.attrArn),
       ],
     }, table, bus);
-    this.schedule('FeedbackSyncFunctionSync', feedbackSync, feedbackSyncSchedule, { MaximumRetryAttempts: 0 });
+    takesWork('FeedbackSyncFunctionWork', feedbackSync, feedbackSyncWork);
     new lambda.CfnEventSourceMapping(this, 'FeedbackSyncFunctionReportFinished', {
       batchSize: 5,
       eventSourceArn: reportQueue.attrArn,
@@ -198,7 +221,7 @@ export class FeedbackAutopilotStack extends cdk.Stack {
     });
 
     const alerts = this.rustFunction({
-      id: 'AlertsFunction', binary: 'alerts', timeout: 300,
+      id: 'AlertsFunction', binary: 'alerts', timeout: 300, polls: true,
       description: 'E-mails sellers about feedback events and sends their digests, at most once per mail and recipient.',
       environment: { AUTOPILOT_MAIL_FROM: alertSender.valueAsString },
       logGroup: logGroup('AlertsLogGroup', 'alerts'),
@@ -234,10 +257,10 @@ export class FeedbackAutopilotStack extends cdk.Stack {
       }],
     });
     this.invokedBy('AlertsFunctionFeedbackEventsPermission', alerts, feedbackEvents);
-    this.schedule('AlertsFunctionDigests', alerts, digestSchedule);
+    takesWork('AlertsFunctionDigests', alerts, digestWork);
 
     const solicit = this.rustFunction({
-      id: 'SolicitFunction', binary: 'solicit', timeout: 300, reserveOne: true,
+      id: 'SolicitFunction', binary: 'solicit', timeout: 300, polls: true,
       description: "Sends each eligible buyer one review request inside Amazon's window.",
       logGroup: logGroup('SolicitLogGroup', 'solicit'),
       statements: [
@@ -247,7 +270,28 @@ export class FeedbackAutopilotStack extends cdk.Stack {
         allow('events:PutEvents', bus.attrArn),
       ],
     }, table, bus);
-    this.schedule('SolicitFunctionDispatch', solicit, solicitSchedule, { MaximumRetryAttempts: 0 });
+    takesWork('SolicitFunctionWork', solicit, solicitWork);
+
+    // The coordinator: each job's schedule invokes it with the job as input.
+    const fanOut = this.rustFunction({
+      id: 'FanOutFunction', binary: 'fan-out', timeout: 60,
+      description: "On each job's schedule, one work unit per seller on the job's queue.",
+      environment: {
+        AUTOPILOT_SOLICIT_WORK_QUEUE: solicitWork.ref,
+        AUTOPILOT_ORDER_SYNC_WORK_QUEUE: orderSyncWork.ref,
+        AUTOPILOT_FEEDBACK_SYNC_WORK_QUEUE: feedbackSyncWork.ref,
+        AUTOPILOT_DIGEST_WORK_QUEUE: digestWork.ref,
+      },
+      logGroup: logGroup('FanOutLogGroup', 'fan-out'),
+      statements: [
+        allow('dynamodb:Query', tableArn),
+        allow('sqs:SendMessage', [solicitWork.attrArn, orderSyncWork.attrArn, feedbackSyncWork.attrArn, digestWork.attrArn]),
+      ],
+    }, table, bus);
+    this.schedule('FanOutFunctionSolicit', fanOut, solicitSchedule, 'solicit');
+    this.schedule('FanOutFunctionOrderSync', fanOut, orderSyncSchedule, 'order-sync');
+    this.schedule('FanOutFunctionFeedbackSync', fanOut, feedbackSyncSchedule, 'feedback-sync');
+    this.schedule('FanOutFunctionDigest', fanOut, digestSchedule, 'digest');
 
     output(this, 'EventBusName', 'The bus domain events are published on.', bus.ref);
     output(this, 'OrderEventsQueueArn', 'Register this queue as the SP-API notification destination for ORDER_CHANGE.', orderQueue.attrArn);
@@ -261,6 +305,7 @@ export class FeedbackAutopilotStack extends cdk.Stack {
     output(this, 'ReportEventsQueueUrl', 'The REPORT_PROCESSING_FINISHED queue (autopilot).', reportQueue.ref);
     output(this, 'ReportEventsDeadLetterQueueUrl', 'Its dead-letter queue (autopilot dlq).', reportDlq.ref);
     output(this, 'AlertsDeadLetterQueueUrl', 'Alert events that failed (autopilot dlq).', alertsDlq.ref);
+    output(this, 'WorkDeadLetterQueueUrl', 'Work units the workers failed three times.', workDlq.ref);
 
     Validations.of(this).acknowledge({
       id: 'CloudFormation-Validate::W2509',
@@ -308,9 +353,6 @@ export class FeedbackAutopilotStack extends cdk.Stack {
     const cfn = fn.node.defaultChild as lambda.CfnFunction;
     cfn.overrideLogicalId(def.id);
     cfn.handler = 'bootstrap';
-    if (def.reserveOne) {
-      cfn.addPropertyOverride('ReservedConcurrentExecutions', Fn.conditionIf('ReservingConcurrency', 1, cdk.Aws.NO_VALUE));
-    }
     const managed = "The AWS managed policies SAM attaches to every function role it makes (logs; X-Ray, as tracing is active; SQS polling for a queue-triggered function): the same here, so SAM and CDK deployments grant alike.";
     for (const arn of [BASIC_EXECUTION, XRAY_WRITE, SQS_POLLING]) {
       Validations.of(role).acknowledge({ id: `AwsSolutions-IAM4[Policy::${arn}]`, reason: managed });
@@ -322,15 +364,12 @@ export class FeedbackAutopilotStack extends cdk.Stack {
     return cfn;
   }
 
-  /// A schedule rule invoking `fn`, as SAM's `Schedule` event makes it.
-  private schedule(id: string, fn: lambda.CfnFunction, expression: CfnParameter, retryPolicy?: Record<string, number>) {
+  /// A schedule rule invoking the coordinator `fn` with `{"job": job}`, as SAM's `Schedule`
+  /// event with an `Input` makes it.
+  private schedule(id: string, fn: lambda.CfnFunction, expression: CfnParameter, job: string) {
     const rule = new events.CfnRule(this, id, {
       scheduleExpression: expression.valueAsString,
-      targets: [{
-        arn: fn.attrArn,
-        id: `${id}LambdaTarget`,
-        ...(retryPolicy ? { retryPolicy: { maximumRetryAttempts: retryPolicy.MaximumRetryAttempts } } : {}),
-      }],
+      targets: [{ arn: fn.attrArn, id: `${id}LambdaTarget`, input: JSON.stringify({ job }).replace(':', ': ') }],
     });
     this.invokedBy(`${id}Permission`, fn, rule);
   }
