@@ -15,7 +15,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
@@ -128,6 +128,12 @@ impl WorkUnit {
     }
 }
 
+impl Failure for WorkUnitError {
+    fn error_type(&self) -> &'static str {
+        "NotAWorkUnit"
+    }
+}
+
 trait ClassifyText {
     fn classify_text(&self) -> String;
 }
@@ -169,7 +175,13 @@ pub struct SqsWorkQueue {
 
 impl SqsWorkQueue {
     pub fn new(sdk: &aws_config::SdkConfig, url: &str) -> Self {
-        Self { client: aws_sdk_sqs::Client::new(sdk), url: url.to_string() }
+        Self::on(aws_sdk_sqs::Client::new(sdk), url)
+    }
+
+    /// The queue at `url` through an existing client (clients are cheap to clone and share
+    /// their connections).
+    pub fn on(client: aws_sdk_sqs::Client, url: &str) -> Self {
+        Self { client, url: url.to_string() }
     }
 }
 
@@ -312,7 +324,7 @@ pub async fn accounts_for(
 /// A worker's batch of units as read: the units, and the messages that were not units of its
 /// job (logged by id and reason, never body, and reported in `batchItemFailures` so SQS
 /// retries them and then moves them to the work DLQ).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct UnitBatch {
     pub units: Vec<WorkUnit>,
     pub response: SqsBatchResponse,
@@ -328,21 +340,9 @@ pub struct WorkDone<S> {
     pub summary: S,
 }
 
-pub fn read_units(event: SqsEvent, job: Job) -> UnitBatch {
-    let mut batch = UnitBatch::default();
-    for message in event.records {
-        match WorkUnit::parse(message.body.as_deref(), job) {
-            Ok(unit) => batch.units.push(unit),
-            Err(err) => {
-                let id = message.message_id.unwrap_or_default();
-                tracing::error!(message_id = %id, error = %err, "not a work unit; SQS will retry it, then move it to the DLQ");
-                let mut failure = BatchItemFailure::default();
-                failure.item_identifier = id;
-                batch.response.batch_item_failures.push(failure);
-            }
-        }
-    }
-    batch
+pub async fn read_units(event: SqsEvent, job: Job) -> UnitBatch {
+    let batch = crate::lambda::each_message(event, |body| async move { WorkUnit::parse(body.as_deref(), job) }).await;
+    UnitBatch { units: batch.outcomes, response: batch.response }
 }
 
 /// What invokes a worker that runs on a schedule too: a batch of work units (it has `Records`)
@@ -380,7 +380,7 @@ pub async fn take_batch(
     sellers: &dyn SellerDirectory,
     now: DateTime<Utc>,
 ) -> Result<(UnitBatch, Vec<SellerAccount>), StoreError> {
-    let batch = read_units(event, job);
+    let batch = read_units(event, job).await;
     let accounts = accounts_for(&batch.units, sellers, now).await?;
     Ok((batch, accounts))
 }
@@ -433,8 +433,8 @@ mod tests {
         assert_eq!(WorkUnit::parse(Some("{"), Job::Solicit).unwrap_err().to_string(), "not a work unit: ?: not JSON");
     }
 
-    #[test]
-    fn a_batch_keeps_its_units_and_reports_the_rest() {
+    #[tokio::test]
+    async fn a_batch_keeps_its_units_and_reports_the_rest() {
         let mut event = SqsEvent::default();
         for (id, body) in
             [("m1", unit(Job::Solicit).to_body()), ("m2", "{}".into()), ("m3", unit(Job::Digest).to_body())]
@@ -444,7 +444,7 @@ mod tests {
             message.body = Some(body);
             event.records.push(message);
         }
-        let batch = read_units(event, Job::Solicit);
+        let batch = read_units(event, Job::Solicit).await;
         assert_eq!(batch.units, vec![unit(Job::Solicit)]);
         let failed: Vec<&str> = batch.response.batch_item_failures.iter().map(|f| f.item_identifier.as_str()).collect();
         assert_eq!(failed, ["m2", "m3"]);

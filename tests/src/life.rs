@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use autopilot_shared::capture::OrderRecorder;
-use autopilot_shared::spapi::{Operation, UsagePlans};
+use autopilot_shared::spapi::UsagePlans;
 use autopilot_shared::store::DynamoStore;
 use autopilot_shared::store::dynamo::Capacity;
 use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
@@ -32,8 +32,6 @@ pub struct OrderLife {
     pub first: (f64, f64),
     pub shipped: (f64, f64),
     pub dispatch: (f64, f64),
-    /// SP-API calls the dispatch made (all operations).
-    pub spapi_calls: u32,
     /// Events the dispatch published.
     pub events: u32,
     /// Seconds the order-events handler took over all batches (in this process).
@@ -178,14 +176,6 @@ pub async fn order_life(orders: u32, scale: f64) -> OrderLife {
     life.dispatch_seconds = started.elapsed().as_secs_f64();
     life.dispatch = used(&store, before);
     assert_eq!(summary.sent, orders, "{summary:?}");
-    life.spapi_calls = [
-        Operation::GetSolicitationActionsForOrder,
-        Operation::CreateProductReviewAndSellerFeedbackSolicitation,
-        Operation::GetOrder,
-    ]
-    .into_iter()
-    .map(|op| [200, 201, 403, 429].into_iter().map(|status| sim.calls(op.name(), status)).sum::<u32>())
-    .sum();
     life.events = tap.drain().await.len() as u32;
     life
 }

@@ -247,11 +247,6 @@ fn alerts_may_send_only_as_the_sender_and_failed_events_are_kept() {
     assert!(!ses["Condition"]["StringEquals"]["ses:FromAddress"].is_null(), "only the sender address");
     let rule = &function["Events"]["FeedbackEvents"]["Properties"];
     assert!(rule["RetryPolicy"]["MaximumRetryAttempts"].as_u64().unwrap() > 0);
-    // `!GetAtt Name.Arn` -> `Name`
-    let get_att = |v: &Value| match v {
-        Value::Tagged(t) if t.tag == "GetAtt" => t.value.as_str().and_then(|s| s.split('.').next()).map(String::from),
-        _ => None,
-    };
     assert_eq!(
         get_att(&rule["DeadLetterConfig"]["Arn"]).as_deref(),
         Some("AlertsDeadLetterQueue"),
@@ -320,33 +315,22 @@ fn every_scheduled_job_fans_out_to_its_worker_through_a_fifo_queue() {
     let template = template();
     let resources = &template["Resources"];
     let coordinator = &resources["FanOutFunction"]["Properties"];
-    let get_att = |v: &Value| match v {
-        Value::Tagged(t) if t.tag == "GetAtt" => t.value.as_str().and_then(|s| s.split('.').next()).map(String::from),
-        _ => None,
-    };
-    let mut schedules = 0;
+    // Each schedule's job, as the coordinator reads its input.
+    let mut schedules = std::collections::BTreeMap::new();
     for (_, event) in coordinator["Events"].as_mapping().expect("the coordinator's events") {
         assert_eq!(str_at(event, "Type"), "Schedule");
         let input: serde_json::Value = serde_json::from_str(str_at(&event["Properties"], "Input")).expect("JSON input");
-        fan_out::Trigger::parse(input).expect("an input the coordinator accepts");
-        schedules += 1;
+        let trigger = fan_out::Trigger::parse(input).expect("an input the coordinator accepts");
+        assert!(schedules.insert(trigger.job, event).is_none(), "two schedules for {:?}", trigger.job);
     }
-    assert_eq!(schedules, Job::ALL.len());
+    assert_eq!(schedules.len(), Job::ALL.len());
     for (job, queue, worker) in [
         (Job::Solicit, "SolicitWorkQueue", "SolicitFunction"),
         (Job::OrderSync, "OrderSyncWorkQueue", "OrderSyncFunction"),
         (Job::FeedbackSync, "FeedbackSyncWorkQueue", "FeedbackSyncFunction"),
         (Job::Digest, "DigestWorkQueue", "AlertsFunction"),
     ] {
-        let schedule = coordinator["Events"]
-            .as_mapping()
-            .unwrap()
-            .values()
-            .find(|e| {
-                serde_json::from_str::<serde_json::Value>(str_at(&e["Properties"], "Input")).unwrap()["job"]
-                    == job.name()
-            })
-            .unwrap_or_else(|| panic!("no schedule for {job:?}"));
+        let schedule = schedules.get(&job).unwrap_or_else(|| panic!("no schedule for {job:?}"));
         assert!(reference(&schedule["Properties"]["Schedule"]).is_some(), "{job:?}: a schedule parameter");
         assert_eq!(
             reference(&coordinator["Environment"]["Variables"][job.queue_variable()]).as_deref(),
@@ -391,6 +375,14 @@ fn queue_name_is_fifo(value: &Value) -> bool {
 fn reference(value: &Value) -> Option<String> {
     match value {
         Value::Tagged(t) if t.tag == "Ref" => t.value.as_str().map(String::from),
+        _ => None,
+    }
+}
+
+/// The resource a `!GetAtt Name.Arn` names (`Name`).
+fn get_att(value: &Value) -> Option<String> {
+    match value {
+        Value::Tagged(t) if t.tag == "GetAtt" => t.value.as_str().and_then(|s| s.split('.').next()).map(String::from),
         _ => None,
     }
 }

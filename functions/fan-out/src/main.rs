@@ -12,10 +12,12 @@ use lambda_runtime::{Error, service_fn};
 async fn main() -> Result<(), Error> {
     init_logging();
     let clients = Clients::from_env().await?;
+    // One SQS client for the four queues.
+    let sqs = aws_sdk_sqs::Client::new(&clients.aws);
     let mut queues: BTreeMap<Job, Arc<dyn WorkQueue>> = BTreeMap::new();
     for job in Job::ALL {
         let url = std::env::var(job.queue_variable()).map_err(|_| ConfigError::Missing(job.queue_variable()))?;
-        queues.insert(job, Arc::new(SqsWorkQueue::new(&clients.aws, &url)));
+        queues.insert(job, Arc::new(SqsWorkQueue::on(sqs.clone(), &url)));
     }
     let deps =
         fan_out::Deps { fan_out: FanOut { sellers: clients.store.clone(), clock: clients.clock.clone() }, queues };

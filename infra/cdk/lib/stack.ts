@@ -369,7 +369,7 @@ export class FeedbackAutopilotStack extends cdk.Stack {
   private schedule(id: string, fn: lambda.CfnFunction, expression: CfnParameter, job: string) {
     const rule = new events.CfnRule(this, id, {
       scheduleExpression: expression.valueAsString,
-      targets: [{ arn: fn.attrArn, id: `${id}LambdaTarget`, input: JSON.stringify({ job }).replace(':', ': ') }],
+      targets: [{ arn: fn.attrArn, id: `${id}LambdaTarget`, input: `{"job": "${job}"}` }],
     });
     this.invokedBy(`${id}Permission`, fn, rule);
   }
