@@ -87,4 +87,10 @@ fn main() {
         per_100k(per_order),
         (total - per_order) / f64::from(volume.sellers.max(1)),
     );
+    let (price, mails) = cost::FEEDBACKFIVE_PRO;
+    println!(
+        "  a seller's share: {:.2} $ a month for {:.0} orders; FeedbackFive Pro: {price:.2} $ a month for {mails} e-mails",
+        total / f64::from(volume.sellers.max(1)),
+        f64::from(volume.orders_per_month) / f64::from(volume.sellers.max(1)),
+    );
 }

@@ -46,6 +46,10 @@ pub const PRICES: Prices = Prices {
     xray_trace_million: 5.00,
 };
 
+/// What a seller pays a SaaS tool for the same job, for comparison: FeedbackFive Pro, a month,
+/// and the e-mails it includes (the figure issue 17 quotes).
+pub const FEEDBACKFIVE_PRO: (f64, u32) = (29.99, 1_500);
+
 /// What the deployment serves.
 #[derive(Debug, Clone, Copy)]
 pub struct Volume {
