@@ -53,6 +53,9 @@ pub struct MemoryStore {
     snapshots: Mutex<BTreeMap<(SellerId, Marketplace, NaiveDate), RatingSnapshot>>,
     buckets: Mutex<HashMap<(SellerId, Marketplace), DailyBuckets>>,
     outcomes: Mutex<BTreeMap<(SellerId, Marketplace, NaiveDate), OutcomeCounts>>,
+    /// Orders per purchase day, and how many count writes made them.
+    order_days: Mutex<BTreeMap<(SellerId, Marketplace, NaiveDate), u64>>,
+    count_writes: AtomicU32,
     /// Per order: (writes to let through first, writes that then find another writer first).
     interference: Mutex<HashMap<OrderId, (u32, u32)>>,
     order_writes: AtomicU32,
@@ -69,6 +72,12 @@ impl MemoryStore {
     /// stays, its version moves on).
     pub fn interfere(&self, order: &OrderId, after: u32, times: u32) {
         lock(&self.interference).insert(order.clone(), (after, times));
+    }
+
+    /// The orders counted for a purchase day, and the count writes made so far (all days).
+    pub fn orders_counted(&self, seller: &SellerId, marketplace: Marketplace, day: NaiveDate) -> (u64, u32) {
+        let counted = lock(&self.order_days).get(&(seller.clone(), marketplace, day)).copied().unwrap_or(0);
+        (counted, self.count_writes.load(Ordering::SeqCst))
     }
 
     /// Every call fails as a DynamoDB outage would, until switched back.
@@ -146,6 +155,19 @@ impl OrderRepository for MemoryStore {
         orders.insert(key, Versioned { value: order.clone(), version });
         self.order_writes.fetch_add(1, Ordering::SeqCst);
         Ok(PutOutcome::Written { version })
+    }
+
+    async fn count_orders(
+        &self,
+        seller: &SellerId,
+        marketplace: Marketplace,
+        day: NaiveDate,
+        orders: u64,
+    ) -> Result<(), StoreError> {
+        self.check("UpdateItem")?;
+        *lock(&self.order_days).entry((seller.clone(), marketplace, day)).or_default() += orders;
+        self.count_writes.fetch_add(1, Ordering::SeqCst);
+        Ok(())
     }
 }
 

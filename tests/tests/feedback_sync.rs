@@ -68,6 +68,7 @@ impl World {
         let mut o = order(&self.seller.seller_id, n, purchased, ReviewRequest::AwaitingShipment);
         o.fulfillment = fulfillment;
         self.store.put_order(&o, Expect::Absent).await.unwrap();
+        self.store.count_orders(&o.seller_id, o.marketplace, o.purchase_date.date_naive(), 1).await.unwrap();
         o.order_id
     }
 

@@ -253,6 +253,8 @@ pub async fn run(dynamodb_endpoint: &str, aws_endpoint: &str, table: &str, out: 
         };
         *tally.entry(key).or_default() += 1;
     }
+    // As the handler does at the end of each batch: the new orders counted per purchase day.
+    recorder.flush_counts().await;
     let tally: Vec<String> = tally.iter().map(|(k, v)| format!("{v} {k}")).collect();
     println!("\n== order-events handler: {}", tally.join(", "));
 

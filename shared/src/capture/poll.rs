@@ -385,20 +385,27 @@ impl OrderSync {
             };
             report.pages += 1;
             let mut newest: Option<DateTime<Utc>> = None;
-            for order in &page.orders {
-                report.orders_seen += 1;
-                newest = newest.max(Some(order.last_updated_time));
-                match api_order_change(&seller.seller_id, order) {
-                    Ok(change) => match poll.recorder.record(&change).await? {
-                        RecordOutcome::Created | RecordOutcome::Updated => report.recorded += 1,
-                        RecordOutcome::Stale | RecordOutcome::Duplicate => report.unchanged += 1,
-                    },
-                    Err(err) => {
-                        report.rejected += 1;
-                        tracing::error!(seller = %seller.seller_id, error = %err, "searchOrders returned an order that cannot be read; skipped");
+            let recorded = async {
+                for order in &page.orders {
+                    report.orders_seen += 1;
+                    newest = newest.max(Some(order.last_updated_time));
+                    match api_order_change(&seller.seller_id, order) {
+                        Ok(change) => match poll.recorder.record(&change).await? {
+                            RecordOutcome::Created | RecordOutcome::Updated => report.recorded += 1,
+                            RecordOutcome::Stale | RecordOutcome::Duplicate => report.unchanged += 1,
+                        },
+                        Err(err) => {
+                            report.rejected += 1;
+                            tracing::error!(seller = %seller.seller_id, error = %err, "searchOrders returned an order that cannot be read; skipped");
+                        }
                     }
                 }
+                Ok::<(), CaptureError>(())
             }
+            .await;
+            // The page's new orders are counted for their days even when a later one failed.
+            poll.recorder.flush_counts().await;
+            recorded?;
             let next = page.pagination.and_then(|p| p.next_token);
             self.advance(poll, stream, synced_until, cutoff, next.as_deref(), started_from).await?;
             let done = PageDone { report: report.clone(), newest_update: newest, from: synced_until, to: cutoff };

@@ -119,6 +119,16 @@ pub trait OrderRepository: Send + Sync {
     async fn get_order(&self, seller: &SellerId, order: &OrderId) -> Result<Option<Versioned<Order>>, StoreError>;
     /// Write the whole order if the stored one is as expected.
     async fn put_order(&self, order: &Order, expect: Expect) -> Result<PutOutcome, StoreError>;
+    /// Add `orders` first recorded orders to their purchase day's count (the ODR's denominator,
+    /// read through [`OrderVolume`]): one UpdateItem, whatever the number, so the recorder
+    /// counts a whole batch's new orders of a day at once (`OrderRecorder::flush_counts`).
+    async fn count_orders(
+        &self,
+        seller: &SellerId,
+        marketplace: Marketplace,
+        day: NaiveDate,
+        orders: u64,
+    ) -> Result<(), StoreError>;
 }
 
 /// Open review requests of a seller.
@@ -419,7 +429,8 @@ pub trait ReviewOutcomes: Send + Sync {
     ) -> Result<OutcomeCounts, StoreError>;
 }
 
-/// Orders recorded per purchase day (UTC), counted by the store when an order is first written.
+/// Orders recorded per purchase day (UTC), counted when an order is first written
+/// ([`OrderRepository::count_orders`]).
 #[async_trait]
 pub trait OrderVolume: Send + Sync {
     async fn orders_per_day(

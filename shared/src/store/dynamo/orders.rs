@@ -60,24 +60,6 @@ impl DynamoStore {
             order: order.clone(),
         }
     }
-
-    async fn count_order(&self, order: &Order) -> Result<(), StoreError> {
-        let count = self
-            .client
-            .update_item()
-            .table_name(&self.config.table_name)
-            .key(schema::PARTITION_KEY, s(keys::order_days_partition(&order.seller_id, order.marketplace)))
-            .key(schema::SORT_KEY, s(keys::day_sort_key(order.purchase_date.date_naive())))
-            .update_expression("ADD #n :one SET #ttl = if_not_exists(#ttl, :expires)")
-            .expression_attribute_names("#n", "orders")
-            .expression_attribute_names("#ttl", schema::TABLE.ttl_attribute)
-            .expression_attribute_values(":one", AttributeValue::N("1".into()))
-            .expression_attribute_values(
-                ":expires",
-                AttributeValue::N((order.purchase_date + ORDER_RETENTION).timestamp().to_string()),
-            );
-        metered_write!(self, count, "UpdateItem")
-    }
 }
 
 #[async_trait]
@@ -102,17 +84,29 @@ impl OrderRepository for DynamoStore {
             // is written (so its redeliveries are acknowledged) and gone for every reader at once.
             tracing::info!(order = %order.order_id, purchased = %order.purchase_date, "order older than the retention: recorded as already expired");
         }
-        let outcome = self.put_versioned(&item.pk, &item, expect, version).await?;
-        if expect == Expect::Absent && matches!(outcome, PutOutcome::Written { .. }) {
-            // Orders per purchase day, for the ODR. Only the first write of an order counts it.
-            // Not in one transaction with the order: a counter item is shared by a whole day's
-            // orders and would make concurrent order writes conflict. If this fails the order
-            // stays recorded and the day is one order short, which is logged.
-            if let Err(err) = self.count_order(order).await {
-                tracing::warn!(error = %err, order_day = %order.purchase_date.date_naive(), "order not counted for its day");
-            }
-        }
-        Ok(outcome)
+        self.put_versioned(&item.pk, &item, expect, version).await
+    }
+
+    async fn count_orders(
+        &self,
+        seller: &SellerId,
+        marketplace: Marketplace,
+        day: chrono::NaiveDate,
+        orders: u64,
+    ) -> Result<(), StoreError> {
+        let expires = day.and_time(chrono::NaiveTime::MIN).and_utc() + ORDER_RETENTION;
+        let count = self
+            .client
+            .update_item()
+            .table_name(&self.config.table_name)
+            .key(schema::PARTITION_KEY, s(keys::order_days_partition(seller, marketplace)))
+            .key(schema::SORT_KEY, s(keys::day_sort_key(day)))
+            .update_expression("ADD #n :orders SET #ttl = if_not_exists(#ttl, :expires)")
+            .expression_attribute_names("#n", "orders")
+            .expression_attribute_names("#ttl", schema::TABLE.ttl_attribute)
+            .expression_attribute_values(":orders", AttributeValue::N(orders.to_string()))
+            .expression_attribute_values(":expires", AttributeValue::N(expires.timestamp().to_string()));
+        metered_write!(self, count, "UpdateItem")
     }
 }
 
