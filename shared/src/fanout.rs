@@ -24,6 +24,11 @@ use crate::domain::{Clock, SellerAccount, SellerId};
 use crate::lambda::Failure;
 use crate::store::{SellerDirectory, StoreError};
 
+/// Most units a worker invocation is handed (each worker's SQS event source has this
+/// `BatchSize` in template.yaml). A worker runs a batch's sellers at the same time, so its
+/// invocation takes about one seller's run, not ten.
+pub const UNITS_PER_BATCH: usize = 10;
+
 /// The scheduled jobs that fan out, one worker function each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]

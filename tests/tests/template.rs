@@ -353,6 +353,12 @@ fn every_scheduled_job_fans_out_to_its_worker_through_a_fifo_queue() {
             .find(|e| get_att(&e["Properties"]["Queue"]).as_deref() == Some(queue))
             .unwrap_or_else(|| panic!("{worker} takes no units from {queue}"));
         assert_eq!(str_at(work, "Type"), "SQS");
+        // The worker runs a batch's sellers at once (DispatchSettings::concurrent_sellers).
+        assert_eq!(
+            work["Properties"]["BatchSize"].as_u64(),
+            Some(autopilot_shared::fanout::UNITS_PER_BATCH as u64),
+            "{worker}"
+        );
         assert_eq!(work["Properties"]["FunctionResponseTypes"][0], Value::String("ReportBatchItemFailures".into()));
         assert_eq!(
             reference(&work["Properties"]["ScalingConfig"]["MaximumConcurrency"]).as_deref(),

@@ -50,7 +50,9 @@ impl Default for DispatchSettings {
         Self {
             lease: Duration::minutes(10),
             max_per_seller: 600,
-            concurrent_sellers: 8,
+            // A worker's whole batch at once: one seller's run is paced by its own plan, so ten
+            // sellers take as long as one.
+            concurrent_sellers: crate::fanout::UNITS_PER_BATCH,
             retry_after_failure: Duration::hours(1),
         }
     }
