@@ -70,7 +70,8 @@ impl SpApiConfig {
 /// The entry point: hands out one [`SellerApi`] per seller and region, built once and kept for
 /// the life of the process so tokens and rate-limit buckets survive warm invocations.
 pub struct SpApi {
-    http: reqwest::Client,
+    /// Built on the first call (see [`SpApi::http`]).
+    http: std::sync::OnceLock<reqwest::Client>,
     config: Arc<SpApiConfig>,
     credentials: Arc<dyn CredentialSource>,
     clock: Arc<dyn Clock>,
@@ -79,19 +80,33 @@ pub struct SpApi {
 
 impl SpApi {
     pub fn new(config: SpApiConfig, credentials: Arc<dyn CredentialSource>, clock: Arc<dyn Clock>) -> Self {
-        let http = reqwest::Client::builder()
-            .user_agent(concat!("FeedbackAutopilot/", env!("CARGO_PKG_VERSION"), " (Language=Rust)"))
-            .pool_idle_timeout(Duration::from_secs(50))
-            .build()
-            .unwrap_or_default();
-        Self { http, config: Arc::new(config), credentials, clock, sellers: Mutex::new(HashMap::new()) }
+        Self {
+            http: std::sync::OnceLock::new(),
+            config: Arc::new(config),
+            credentials,
+            clock,
+            sellers: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The HTTP client, built when the first SP-API call needs it: building it (TLS
+    /// configuration, its verifier) is most of a cold start's extra work, and a run with
+    /// nothing to ask Amazon never needs it.
+    fn http(&self) -> &reqwest::Client {
+        self.http.get_or_init(|| {
+            reqwest::Client::builder()
+                .user_agent(concat!("FeedbackAutopilot/", env!("CARGO_PKG_VERSION"), " (Language=Rust)"))
+                .pool_idle_timeout(Duration::from_secs(50))
+                .build()
+                .unwrap_or_default()
+        })
     }
 
     /// One LWA exchange of `credentials`' refresh token (what onboarding checks before it
     /// stores anything): `Ok` when Amazon grants an access token.
     pub async fn check_credentials(&self, credentials: &LwaCredentials) -> Result<(), SpApiError> {
         let cache = TokenCache::new(Grant::Seller, self.config.lwa_endpoint.clone());
-        cache.access_token(&self.http, credentials, self.clock.as_ref()).await.map(|_| ())
+        cache.access_token(self.http(), credentials, self.clock.as_ref()).await.map(|_| ())
     }
 
     /// The client for `seller` in `region`, fetching the credentials on first use.
@@ -103,7 +118,7 @@ impl SpApi {
         }
         let credentials = self.credentials.credentials(&seller.credentials_secret).await?;
         let api = Arc::new(SellerApi::new(
-            self.http.clone(),
+            self.http().clone(),
             self.config.clone(),
             seller.seller_id.clone(),
             region,
