@@ -164,6 +164,10 @@ struct Pending {
 struct Shared {
     answers: Mutex<HashMap<String, oneshot::Sender<Outcome>>>,
     init_error: Mutex<Option<String>>,
+    /// When the process first asked for an invocation (the end of its init), and its resident
+    /// memory then.
+    first_next: Mutex<Option<(Instant, Option<u64>)>>,
+    pid: Mutex<Option<u32>>,
 }
 
 struct Api {
@@ -239,6 +243,9 @@ impl LocalLambda {
         let started = Instant::now();
         let mut child =
             command.spawn().map_err(|source| LocalError::Io { path: spec.bootstrap.display().to_string(), source })?;
+        if let Ok(mut pid) = shared.pid.lock() {
+            *pid = child.id();
+        }
         let logs = Arc::new(Mutex::new(Vec::new()));
         if let Some(out) = child.stdout.take() {
             tokio::spawn(collect(out, logs.clone()));
@@ -284,6 +291,32 @@ impl LocalLambda {
         Ok(Invocation { request_id, outcome, duration: begun.elapsed() })
     }
 
+    /// From spawning the process to its first `/runtime/invocation/next` (Lambda's init
+    /// phase), once it has asked; with its resident memory (bytes, from `/proc`) at that moment.
+    pub fn init(&self) -> Option<(Duration, Option<u64>)> {
+        let (at, rss) = (*self.shared.first_next.lock().ok()?)?;
+        Some((at.duration_since(self.started), rss))
+    }
+
+    /// Waits (at most `limit`) for the process to finish its init: its first `/next`.
+    pub async fn wait_init(&mut self, limit: Duration) -> Result<(Duration, Option<u64>), LocalError> {
+        let begun = Instant::now();
+        loop {
+            if let Some(init) = self.init() {
+                return Ok(init);
+            }
+            if !self.running() {
+                return Err(self
+                    .init_error()
+                    .unwrap_or(LocalError::Exited { status: "exited during init".into(), request_id: "none".into() }));
+            }
+            if begun.elapsed() > limit {
+                return Err(LocalError::Timeout { request_id: "init".into(), waited: limit });
+            }
+            tokio::time::sleep(Duration::from_micros(200)).await;
+        }
+    }
+
     fn init_error(&self) -> Option<LocalError> {
         self.shared.init_error.lock().ok()?.clone().map(LocalError::InitError)
     }
@@ -322,6 +355,14 @@ fn is_arm64(path: &Path) -> bool {
         && u16::from_le_bytes([header[18], header[19]]) == 183
 }
 
+/// The resident memory of process `pid` (`VmRSS` in `/proc/<pid>/status`), in bytes.
+fn resident_bytes(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
 fn epoch_millis() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
 }
@@ -329,6 +370,12 @@ fn epoch_millis() -> u64 {
 /// `GET /runtime/invocation/next`: waits for the next invocation and hands it over with the
 /// headers Lambda sends.
 async fn next(State(api): State<Arc<Api>>) -> Response {
+    if let Ok(mut first) = api.shared.first_next.lock()
+        && first.is_none()
+    {
+        let pid = api.shared.pid.lock().ok().and_then(|p| *p);
+        *first = Some((Instant::now(), pid.and_then(resident_bytes)));
+    }
     let pending = api.next.lock().await.recv().await;
     let Some(pending) = pending else { return StatusCode::GONE.into_response() };
     let mut headers = HeaderMap::new();
