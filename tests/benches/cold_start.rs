@@ -10,6 +10,8 @@
 //!
 //! Run: `cargo bench -p autopilot-tests --bench cold_start [-- ROUNDS]` (default 15). It builds
 //! the release binaries first (`cargo build --release`, into this bench's own target dir).
+//! Under `cargo test` (no `--bench` argument) it is a smoke run: one round of debug builds, so
+//! the suite checks the bench works without timing anything.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -28,18 +30,23 @@ const ORDER_CHANGE: &str = include_str!("../fixtures/events/order_change_batch.j
 const FUNCTIONS: [&str; 6] = ["order-events", "order-sync", "solicit", "feedback-sync", "alerts", "fan-out"];
 const HELLO: &str = "hello-lambda";
 
-/// `<target>/release`, where this bench binary's own build put the release binaries.
-fn release_dir() -> PathBuf {
-    // <target>/release/deps/cold_start-<hash>
+/// `<target>/<profile>`, where this bench binary's own build put the binaries (`release` under
+/// `cargo bench`).
+fn profile_dir() -> PathBuf {
+    // <target>/<profile>/deps/cold_start-<hash>
     let exe = std::env::current_exe().expect("the bench's path");
     exe.parent().and_then(Path::parent).map(Path::to_path_buf).expect("<target>/release")
 }
 
-fn build(release: &Path) {
-    let target = release.parent().expect("<target>");
+/// The binaries into `dir`: release builds when measuring, else the test profile's (debug).
+fn build(dir: &Path, release: bool) {
+    let target = dir.parent().expect("<target>");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut command = Command::new(cargo);
-    command.current_dir(workspace_root()).args(["build", "--release", "--quiet", "--target-dir"]).arg(target);
+    command.current_dir(workspace_root()).args(["build", "--quiet", "--target-dir"]).arg(target);
+    if release {
+        command.arg("--release");
+    }
     for package in FUNCTIONS {
         command.args(["-p", package, "--bin", package]);
     }
@@ -65,9 +72,10 @@ struct Samples {
 }
 
 fn main() {
-    let rounds: usize = std::env::args().skip(1).find_map(|a| a.parse().ok()).unwrap_or(15);
-    let release = release_dir();
-    build(&release);
+    let measuring = std::env::args().any(|a| a == "--bench");
+    let rounds: usize = if measuring { std::env::args().skip(1).find_map(|a| a.parse().ok()).unwrap_or(15) } else { 1 };
+    let release = profile_dir();
+    build(&release, measuring);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
     runtime.block_on(async {
         let stack = local_stack();
@@ -133,7 +141,8 @@ fn main() {
         }
         let mut floor = (f64::NAN, f64::NAN);
         println!(
-            "cold start, {rounds} starts each (medians; x86_64 release binaries, round robin with {HELLO}):\n  {:<14} {:>8} {:>10} {:>12} {:>12} {:>14}",
+            "cold start, {rounds} starts each (medians; x86_64 {} binaries, round robin with {HELLO}):\n  {:<14} {:>8} {:>10} {:>12} {:>12} {:>14}",
+            if measuring { "release" } else { "debug (a smoke run, not a measure)" },
             "binary", "init ms", "RSS MB", "1st call ms", "init ratio", "init+1st ratio"
         );
         for name in std::iter::once(HELLO).chain(FUNCTIONS) {

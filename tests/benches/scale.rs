@@ -13,7 +13,8 @@
 //! against the schedule period and what 10,000 sellers would need.
 //!
 //! Run: `cargo bench -p autopilot-tests --bench scale [-- SELLERS ORDERS WORKERS SCALE]`
-//! (default 1000 sellers, 50 due orders each, 10 workers, plans 2x).
+//! (default 1000 sellers, 50 due orders each, 10 workers, plans 2x). Under `cargo test` it is a
+//! smoke run of 4 sellers with 6 orders each and 2 workers.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -62,9 +63,11 @@ fn percentile(values: &mut [f64], p: f64) -> f64 {
 }
 
 fn main() {
-    let sellers = arg(0, 1000.0) as u32;
-    let orders = arg(1, 50.0) as u32;
-    let workers = arg(2, 10.0) as usize;
+    // Under `cargo test` (no `--bench` argument): a smoke run of a few sellers.
+    let measuring = std::env::args().any(|a| a == "--bench");
+    let sellers = arg(0, if measuring { 1000.0 } else { 4.0 }) as u32;
+    let orders = arg(1, if measuring { 50.0 } else { 6.0 }) as u32;
+    let workers = arg(2, if measuring { 10.0 } else { 2.0 }) as usize;
     let scale = arg(3, 2.0);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
     runtime.block_on(run(sellers, orders, workers, scale));
