@@ -108,10 +108,7 @@ impl OrderRecorder {
     /// orders short, as a lost count write always left it) and the others go on; the orders
     /// themselves are recorded either way.
     pub async fn flush_counts(&self) {
-        let pending = match self.new_orders.lock() {
-            Ok(mut pending) => std::mem::take(&mut *pending),
-            Err(poisoned) => std::mem::take(&mut *poisoned.into_inner()),
-        };
+        let pending = std::mem::take(&mut *self.new_orders());
         for ((seller, marketplace, day), orders) in pending {
             if let Err(err) = self.orders.count_orders(&seller, marketplace, day, orders).await {
                 tracing::warn!(%seller, marketplace = marketplace.code(), order_day = %day, orders, error = %err, "orders not counted for their day");
@@ -121,10 +118,13 @@ impl OrderRecorder {
 
     fn note_new(&self, order: &crate::domain::Order) {
         let key = (order.seller_id.clone(), order.marketplace, order.purchase_date.date_naive());
-        match self.new_orders.lock() {
-            Ok(mut pending) => *pending.entry(key).or_default() += 1,
-            Err(poisoned) => *poisoned.into_inner().entry(key).or_default() += 1,
-        }
+        *self.new_orders().entry(key).or_default() += 1;
+    }
+
+    /// The uncounted orders; a panic elsewhere while holding them leaves a tally still worth
+    /// writing.
+    fn new_orders(&self) -> std::sync::MutexGuard<'_, DayCounts> {
+        self.new_orders.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Count the review requests this recorder skips (cancellations, refunds) for

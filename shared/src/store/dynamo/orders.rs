@@ -22,6 +22,11 @@ struct OrderDayItem {
     orders: u64,
 }
 
+/// When a per-day item (orders counted, review outcomes) expires: the retention after its day.
+fn day_expiry(day: chrono::NaiveDate) -> AttributeValue {
+    AttributeValue::N((day.and_time(chrono::NaiveTime::MIN).and_utc() + ORDER_RETENTION).timestamp().to_string())
+}
+
 /// Keys of a due-index entry (the index projects keys only).
 #[derive(Deserialize)]
 struct DueKeys {
@@ -94,7 +99,8 @@ impl OrderRepository for DynamoStore {
         day: chrono::NaiveDate,
         orders: u64,
     ) -> Result<(), StoreError> {
-        let expires = day.and_time(chrono::NaiveTime::MIN).and_utc() + ORDER_RETENTION;
+        // Not in one transaction with the order writes: a day's counter item is shared by all
+        // its orders and would make concurrent order writes conflict.
         let count = self
             .client
             .update_item()
@@ -105,7 +111,7 @@ impl OrderRepository for DynamoStore {
             .expression_attribute_names("#n", "orders")
             .expression_attribute_names("#ttl", schema::TABLE.ttl_attribute)
             .expression_attribute_values(":orders", AttributeValue::N(orders.to_string()))
-            .expression_attribute_values(":expires", AttributeValue::N(expires.timestamp().to_string()));
+            .expression_attribute_values(":expires", day_expiry(day));
         metered_write!(self, count, "UpdateItem")
     }
 }
@@ -195,12 +201,7 @@ impl ReviewOutcomes for DynamoStore {
             .key(schema::PARTITION_KEY, s(keys::review_outcomes_partition(seller, marketplace)))
             .key(schema::SORT_KEY, s(keys::day_sort_key(day)))
             .expression_attribute_names("#ttl", schema::TABLE.ttl_attribute)
-            .expression_attribute_values(
-                ":expires",
-                AttributeValue::N(
-                    (day.and_time(chrono::NaiveTime::MIN).and_utc() + ORDER_RETENTION).timestamp().to_string(),
-                ),
-            );
+            .expression_attribute_values(":expires", day_expiry(day));
         let mut terms = Vec::new();
         for (n, (attribute, count)) in adds.iter().enumerate() {
             terms.push(format!("#a{n} :v{n}"));
