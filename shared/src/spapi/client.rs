@@ -34,6 +34,9 @@ pub struct SpApiConfig {
     pub endpoint_override: Option<String>,
     pub lwa_endpoint: String,
     pub usage_plans: UsagePlans,
+    /// The share of each plan's rate the client paces at after the burst (see
+    /// [`super::plans::CLIENT_PACE`], the default).
+    pub pace: f64,
     /// Longest single HTTP exchange; shortened to what is left before the caller's deadline.
     pub request_timeout: Duration,
     pub max_attempts: u32,
@@ -47,6 +50,7 @@ impl Default for SpApiConfig {
             endpoint_override: None,
             lwa_endpoint: AMAZON_TOKEN_ENDPOINT.to_string(),
             usage_plans: UsagePlans::amazon(),
+            pace: super::plans::CLIENT_PACE,
             request_timeout: Duration::from_secs(20),
             max_attempts: 8,
             backoff_base: Duration::from_millis(200),
@@ -234,7 +238,10 @@ impl SellerApi {
     ) -> Self {
         let base_url =
             config.endpoint_override.clone().unwrap_or_else(|| format!("https://{}", region.endpoint_host()));
-        let buckets = Operation::ALL.iter().map(|op| (*op, TokenBucket::new(config.usage_plans.get(*op)))).collect();
+        let buckets = Operation::ALL
+            .iter()
+            .map(|op| (*op, TokenBucket::client(config.usage_plans.get(*op), config.pace)))
+            .collect();
         Self {
             seller_token: TokenCache::new(Grant::Seller, &config.lwa_endpoint),
             grantless_token: TokenCache::new(Grant::Grantless(NOTIFICATIONS_SCOPE), &config.lwa_endpoint),

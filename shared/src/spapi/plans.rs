@@ -117,10 +117,20 @@ pub struct TokenBucket {
     state: Mutex<BucketState>,
 }
 
+/// The share of a plan the client aims at. A request that leaves on the dot reaches Amazon a
+/// few milliseconds early or late, so pacing at the plan's exact rate meets Amazon's bucket a
+/// hair short of a token now and then: a 429, which halves the pace (see
+/// [`TokenBucket::throttled`]) for the next dozen calls. Aiming 5 % under the plan leaves 50 ms
+/// of slack a call at 1 request/s.
+pub const CLIENT_PACE: f64 = 0.95;
+
 #[derive(Debug)]
 struct BucketState {
-    /// The plan's rate: the most this bucket ever grants.
+    /// The plan's rate.
     plan_rate: f64,
+    /// The share of the plan's rate this bucket grants at most: 1 for Amazon's own bucket (the
+    /// simulator), [`CLIENT_PACE`] for a client's.
+    pace: f64,
     /// The rate in force: lowered on 429s, raised back on successes (AIMD), so several
     /// processes sharing one seller's quota settle below it instead of fighting over it.
     rate: f64,
@@ -136,12 +146,25 @@ pub struct WouldExceedDeadline {
 }
 
 impl TokenBucket {
+    /// Amazon's bucket for `plan`: its rate and burst exactly.
     pub fn new(plan: UsagePlan) -> Self {
+        Self::paced(plan, 1.0)
+    }
+
+    /// A client's bucket for `plan`: the plan's burst, then `pace` of its rate
+    /// ([`CLIENT_PACE`] unless configured; kept within (0, 1]).
+    pub fn client(plan: UsagePlan, pace: f64) -> Self {
+        let pace = if pace.is_finite() && pace > 0.0 { pace.min(1.0) } else { CLIENT_PACE };
+        Self::paced(plan, pace)
+    }
+
+    fn paced(plan: UsagePlan, pace: f64) -> Self {
         let burst = f64::from(plan.burst.max(1));
         Self {
             state: Mutex::new(BucketState {
                 plan_rate: plan.rate_per_second.max(1e-6),
-                rate: plan.rate_per_second.max(1e-6),
+                pace,
+                rate: plan.rate_per_second.max(1e-6) * pace,
                 burst,
                 tokens: burst,
                 refilled_at: Instant::now(),
@@ -155,11 +178,12 @@ impl TokenBucket {
             let wait = {
                 let mut state = self.state.lock().await;
                 state.refill(Instant::now());
-                if state.tokens >= 1.0 {
-                    state.tokens -= 1.0;
+                if state.has_token() {
+                    state.tokens = (state.tokens - 1.0).max(0.0);
                     return Ok(());
                 }
-                Duration::from_secs_f64((1.0 - state.tokens) / state.rate)
+                // At least a millisecond: a wait that rounds to nothing would spin.
+                Duration::from_secs_f64((1.0 - state.tokens) / state.rate).max(Duration::from_millis(1))
             };
             if Instant::now() + wait > deadline {
                 return Err(WouldExceedDeadline { wait });
@@ -173,8 +197,8 @@ impl TokenBucket {
     pub async fn try_acquire(&self) -> bool {
         let mut state = self.state.lock().await;
         state.refill(Instant::now());
-        if state.tokens >= 1.0 {
-            state.tokens -= 1.0;
+        if state.has_token() {
+            state.tokens = (state.tokens - 1.0).max(0.0);
             true
         } else {
             false
@@ -207,17 +231,24 @@ impl TokenBucket {
         if let Some(rate) = reported_rate.filter(|r| r.is_finite() && *r > state.plan_rate) {
             state.refill(Instant::now());
             state.plan_rate = rate;
-            state.rate = rate;
+            state.rate = rate * state.pace;
             return;
         }
-        if state.rate < state.plan_rate {
+        let ceiling = state.plan_rate * state.pace;
+        if state.rate < ceiling {
             state.refill(Instant::now());
-            state.rate = (state.rate + state.plan_rate * 0.05).min(state.plan_rate);
+            state.rate = (state.rate + state.plan_rate * 0.05).min(ceiling);
         }
     }
 }
 
 impl BucketState {
+    /// A whole token, give or take the rounding of `tokens + elapsed * rate` (a refill that
+    /// lands a hair under 1.0 after the exact wait is a token).
+    fn has_token(&self) -> bool {
+        self.tokens >= 1.0 - 1e-9
+    }
+
     fn refill(&mut self, now: Instant) {
         let elapsed = now.saturating_duration_since(self.refilled_at).as_secs_f64();
         self.tokens = (self.tokens + elapsed * self.rate).min(self.burst);
@@ -287,6 +318,35 @@ mod tests {
         assert_eq!(bucket.rate().await, 2.0);
         bucket.succeeded(Some(5.0)).await;
         assert_eq!(bucket.rate().await, 5.0);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_clients_bucket_paces_under_the_plan_and_never_climbs_above_that() {
+        let bucket = TokenBucket::client(UsagePlan { rate_per_second: 1.0, burst: 5 }, CLIENT_PACE);
+        let start = Instant::now();
+        let far = start + Duration::from_secs(3600);
+        for _ in 0..5 {
+            bucket.acquire(far).await.unwrap();
+        }
+        assert_eq!(Instant::now(), start, "the plan's whole burst");
+        for _ in 0..19 {
+            bucket.acquire(far).await.unwrap();
+        }
+        let waited = (Instant::now() - start).as_secs_f64();
+        assert!((waited - 19.0 / CLIENT_PACE).abs() < 0.05, "{waited}");
+        bucket.throttled(None).await;
+        for _ in 0..100 {
+            bucket.succeeded(None).await;
+        }
+        assert!((bucket.rate().await - CLIENT_PACE).abs() < 1e-9);
+        bucket.succeeded(Some(4.0)).await;
+        assert!((bucket.rate().await - 4.0 * CLIENT_PACE).abs() < 1e-9, "a higher plan, paced the same");
+        let plan = UsagePlan { rate_per_second: 2.0, burst: 1 };
+        assert_eq!(TokenBucket::client(plan, 1.0).rate().await, 2.0, "the plan's exact rate when asked");
+        for nonsense in [0.0, -1.0, f64::NAN] {
+            assert!((TokenBucket::client(plan, nonsense).rate().await - 2.0 * CLIENT_PACE).abs() < 1e-9);
+        }
+        assert_eq!(TokenBucket::client(plan, 3.0).rate().await, 2.0, "never above the plan");
     }
 
     #[test]
