@@ -1,30 +1,38 @@
 //! The fan-out at scale: many sellers, each with due review requests, through the deployed path
-//! against the simulator, DynamoDB Local and moto's SQS. The coordinator (`FanOut`, as
-//! functions/fan-out runs it) puts one unit per seller on a FIFO queue; `WORKERS` concurrent
-//! solicit invocations (the event source's `MaximumConcurrency`, template parameter
-//! `WorkerConcurrency`) each receive up to ten units, run them through the solicit handler and
-//! delete them, as Lambda's SQS poller does.
+//! against the simulator and DynamoDB Local. The coordinator (`FanOut`, as functions/fan-out runs
+//! it) puts one unit per seller on a FIFO queue; `WORKERS` concurrent solicit invocations (the
+//! event source's `MaximumConcurrency`, template parameter `WorkerConcurrency`) each receive up
+//! to ten units, run them through the solicit handler and delete them, as Lambda's SQS poller
+//! does.
+//!
+//! The queue is in-process by default (SQS FIFO's one-message-in-flight-per-group rule, nothing
+//! else): moto's FIFO queue, a single Python thread on this 2-core machine, answers ten pollers
+//! more slowly than the plans being measured run, so with it the bench measures moto. `moto` as
+//! an argument puts the units on moto's queue instead (the SQS adapter itself is tested against
+//! moto in tests/tests/fanout.rs and lambda_local.rs).
 //!
 //! Amazon's solicitation plans (1 request/s, burst 5, per seller) run `SCALE` times faster in the
-//! simulator and the client, as in the solicit bench; times are printed in Amazon's time (the
-//! measured time × `SCALE`). Per seller it prints the share of its plan used in steady state
-//! (requests after the burst over the invocation that ran it: a lower bound, since the
-//! invocation also read its units and published its events), and the 429s; then the whole run
-//! against the schedule period and what 10,000 sellers would need.
+//! simulator and the client (1x, Amazon's own rates, by default); times are printed in Amazon's
+//! time (the measured time x `SCALE`). Per seller it prints the share of its plan: the requests
+//! the simulator accepted after the burst, over the time from the seller's first to its last,
+//! against the plan's rate; then the 429s, the whole run against the schedule period and what
+//! 10,000 sellers would need.
 //!
-//! Run: `cargo bench -p autopilot-tests --bench scale [-- SELLERS ORDERS WORKERS SCALE]`
-//! (default 1000 sellers, 50 due orders each, 10 workers, plans 2x). Under `cargo test` it is a
+//! Run: `cargo bench -p autopilot-tests --bench scale [-- SELLERS ORDERS WORKERS SCALE [moto] [pace=X]]`
+//! (default 1000 sellers, 50 due orders each, 10 workers, plans 1x). Under `cargo test` it is a
 //! smoke run of 4 sellers with 6 orders each and 2 workers.
 
-use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use autopilot_shared::capture::OrderRecorder;
 use autopilot_shared::domain::{Marketplace, SellerAccount};
 use autopilot_shared::events::{DomainEvent, EventPublisher, PublishError};
-use autopilot_shared::fanout::{FanOut, Job, SqsWorkQueue, WorkUnit};
+use autopilot_shared::fanout::{FanOut, Job, QueueError, SqsWorkQueue, WorkQueue, WorkUnit};
 use autopilot_shared::onboarding::SellerSecret;
+use autopilot_shared::spapi::plans::CLIENT_PACE;
 use autopilot_shared::spapi::{Operation, UsagePlans};
 use autopilot_shared::store::SellerDirectory;
 use autopilot_tests::fresh_store;
@@ -68,15 +76,134 @@ fn main() {
     let sellers = arg(0, if measuring { 1000.0 } else { 4.0 }) as u32;
     let orders = arg(1, if measuring { 50.0 } else { 6.0 }) as u32;
     let workers = arg(2, if measuring { 10.0 } else { 2.0 }) as usize;
-    let scale = arg(3, 2.0);
+    let scale = arg(3, 1.0);
+    let queue = if std::env::args().any(|a| a == "moto") { QueueKind::Moto } else { QueueKind::Memory };
+    // `pace=X`: the client's pace (share of the plan) instead of `CLIENT_PACE`.
+    let pace =
+        std::env::args().find_map(|a| a.strip_prefix("pace=").and_then(|p| p.parse().ok())).unwrap_or(CLIENT_PACE);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
-    runtime.block_on(run(sellers, orders, workers, scale));
+    runtime.block_on(run(sellers, orders, workers, scale, queue, pace));
 }
 
-async fn run(sellers: u32, orders: u32, workers: usize, scale: f64) {
+#[derive(Debug, Clone, Copy)]
+enum QueueKind {
+    Moto,
+    Memory,
+}
+
+/// An in-process FIFO queue with SQS FIFO's rule that matters here: a message group (a seller)
+/// has at most one message in flight. Received messages stay in flight until deleted.
+#[derive(Default)]
+struct MemoryFifo {
+    state: Mutex<FifoState>,
+}
+
+#[derive(Default)]
+struct FifoState {
+    queued: VecDeque<(String, String)>,
+    in_flight: HashMap<String, String>,
+    next: u64,
+}
+
+#[async_trait::async_trait]
+impl WorkQueue for MemoryFifo {
+    async fn enqueue(&self, units: &[WorkUnit]) -> Result<u32, QueueError> {
+        let mut state = self.state.lock().expect("queue");
+        state.queued.extend(units.iter().map(|u| (u.group_id().to_string(), u.to_body())));
+        Ok(0)
+    }
+}
+
+impl MemoryFifo {
+    /// Up to ten messages, at most one per group and none of a group in flight: (receipt,
+    /// body).
+    fn receive(&self) -> Vec<(String, String)> {
+        let mut state = self.state.lock().expect("queue");
+        let mut taken = Vec::new();
+        let mut groups = std::collections::HashSet::new();
+        let mut n = 0;
+        while n < state.queued.len() && taken.len() < 10 {
+            let group = state.queued[n].0.clone();
+            let busy = groups.contains(&group) || state.in_flight.values().any(|g| *g == group);
+            if busy {
+                n += 1;
+                continue;
+            }
+            let Some((group, body)) = state.queued.remove(n) else { break };
+            state.next += 1;
+            let receipt = format!("r{}", state.next);
+            state.in_flight.insert(receipt.clone(), group.clone());
+            groups.insert(group);
+            taken.push((receipt, body));
+        }
+        taken
+    }
+
+    fn delete(&self, receipts: &[(String, String)]) {
+        let mut state = self.state.lock().expect("queue");
+        for (receipt, _) in receipts {
+            state.in_flight.remove(receipt);
+        }
+    }
+}
+
+/// Where the workers take units from: moto's FIFO queue, or the in-process one.
+enum Units {
+    Moto { sqs: aws_sdk_sqs::Client, url: String },
+    Memory(MemoryFifo),
+}
+
+impl Units {
+    fn name(&self) -> &'static str {
+        match self {
+            Units::Moto { .. } => "moto's SQS FIFO",
+            Units::Memory(_) => "in-process FIFO",
+        }
+    }
+
+    /// Up to ten units, hidden for six invocation timeouts (as Lambda sets a queue's
+    /// visibility); empty when none is free or the poll failed (polled again, as Lambda's
+    /// poller does).
+    async fn receive(&self, invocation_s: f64) -> Vec<(String, String)> {
+        match self {
+            Units::Memory(fifo) => fifo.receive(),
+            Units::Moto { sqs, url } => {
+                let received = sqs
+                    .receive_message()
+                    .queue_url(url)
+                    .max_number_of_messages(10)
+                    .visibility_timeout(invocation_s.ceil() as i32 * 6)
+                    .send()
+                    .await;
+                received
+                    .map(|r| {
+                        r.messages
+                            .unwrap_or_default()
+                            .into_iter()
+                            .map(|m| (m.receipt_handle.unwrap_or_default(), m.body.unwrap_or_default()))
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            }
+        }
+    }
+
+    async fn delete(&self, messages: &[(String, String)]) {
+        match self {
+            Units::Memory(fifo) => fifo.delete(messages),
+            Units::Moto { sqs, url } => {
+                for (receipt, _) in messages {
+                    sqs.delete_message().queue_url(url).receipt_handle(receipt).send().await.expect("delete");
+                }
+            }
+        }
+    }
+}
+
+async fn run(sellers: u32, orders: u32, workers: usize, scale: f64, queue: QueueKind, pace: f64) {
     let plans = UsagePlans::scaled(scale);
     let plan = plans.get(Operation::CreateProductReviewAndSellerFeedbackSolicitation);
-    let h = sim_harness(plans, |_| {}).await;
+    let h = sim_harness(plans, |config| config.pace = pace).await;
     let sim = h.simulator();
     let store = fresh_store(sim.clock(), |_| {}).await;
     let sdk = aws_config().await;
@@ -123,59 +250,55 @@ async fn run(sellers: u32, orders: u32, workers: usize, scale: f64) {
 
     // The coordinator's run.
     let sqs = aws_sdk_sqs::Client::new(&sdk);
-    let queue_url = fifo_queue(&sqs, "scale-solicit").await;
-    let queue = SqsWorkQueue::on(sqs.clone(), &queue_url);
-    // The runs' events are not what is measured: dropped here, so moto serves SQS alone.
+    let queue = match queue {
+        QueueKind::Moto => Units::Moto { url: fifo_queue(&sqs, "scale-solicit").await, sqs },
+        QueueKind::Memory => Units::Memory(MemoryFifo::default()),
+    };
+    // The runs' events are not what is measured: dropped here.
     let deps = h.dispatcher(&store, Arc::new(Discard));
     let coordinator = FanOut { sellers: Arc::new(store.clone()), clock: sim.clock() };
+    let before = store.capacity();
     let started = Instant::now();
-    let fanned = coordinator.fan_out(Job::Solicit, &queue).await.expect("fan out");
+    let fanned = match &queue {
+        Units::Moto { sqs, url } => coordinator.fan_out(Job::Solicit, &SqsWorkQueue::on(sqs.clone(), url)).await,
+        Units::Memory(fifo) => coordinator.fan_out(Job::Solicit, fifo).await,
+    }
+    .expect("fan out");
     let fan_out_s = started.elapsed().as_secs_f64();
+    let fan_out_reads = store.capacity().read_units - before.read_units;
     assert_eq!(fanned.enqueued, sellers, "{fanned:?}");
+    eprintln!("scale: seeded in {seeding:.0} s, {} units enqueued in {fan_out_s:.2} s", fanned.enqueued);
 
     // The workers, as Lambda's poller runs them: at most `workers` invocations at once, each
     // with up to ten units, deleted when the invocation answers without failing them.
     let invocation_s = SOLICIT_TIMEOUT_S / scale;
-    let failed = std::sync::atomic::AtomicU32::new(0);
-    let done = std::sync::atomic::AtomicU32::new(0);
+    let failed = AtomicU32::new(0);
+    let done = AtomicU32::new(0);
     let units_enqueued = fanned.enqueued;
+    let started = Instant::now();
     let per_seller: Vec<(String, f64)> = futures_util::stream::iter(0..workers)
         .map(|worker| {
-            let (sqs, queue_url, deps, failed, done, started) = (&sqs, &queue_url, &deps, &failed, &done, &started);
+            let (queue, deps, failed, done, started) = (&queue, &deps, &failed, &done, &started);
             async move {
                 let mut timed = Vec::new();
-                // Until every unit is done: moto's FIFO queue may answer empty while other
-                // units are in flight.
-                // Bounded: twice the schedule period (in Amazon's time) at most.
-                while done.load(std::sync::atomic::Ordering::Relaxed) < units_enqueued
+                // Until every unit is done (a queue may answer empty while other units are in
+                // flight), bounded by twice the schedule period in Amazon's time.
+                while done.load(Ordering::Relaxed) < units_enqueued
                     && started.elapsed().as_secs_f64() * scale < 2.0 * SCHEDULE_PERIOD_S
                 {
-                    let received = sqs
-                        .receive_message()
-                        .queue_url(queue_url)
-                        .max_number_of_messages(10)
-                        .visibility_timeout(invocation_s.ceil() as i32 * 6)
-                        .send()
-                        .await;
-                    // moto answers slowly under ten pollers: a timed-out poll is polled again,
-                    // as Lambda's poller does.
-                    let Ok(received) = received else {
-                        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-                        continue;
-                    };
-                    let messages = received.messages.unwrap_or_default();
+                    let messages = queue.receive(invocation_s).await;
                     if messages.is_empty() {
                         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
                         continue;
                     }
                     let mut event = SqsEvent::default();
                     let mut units = Vec::new();
-                    for m in &messages {
+                    for (receipt, body) in &messages {
                         let mut record = SqsMessage::default();
-                        record.message_id = m.message_id.clone();
-                        record.receipt_handle = m.receipt_handle.clone();
-                        record.body = m.body.clone();
-                        units.extend(WorkUnit::parse(m.body.as_deref(), Job::Solicit).ok());
+                        record.message_id = Some(receipt.clone());
+                        record.receipt_handle = Some(receipt.clone());
+                        record.body = Some(body.clone());
+                        units.extend(WorkUnit::parse(Some(body), Job::Solicit).ok());
                         event.records.push(record);
                     }
                     let request_id = format!("scale-{worker}-{}", uuid::Uuid::new_v4().simple());
@@ -194,16 +317,9 @@ async fn run(sellers: u32, orders: u32, workers: usize, scale: f64) {
                     let summary = answer.into_summary();
                     // A failed order (a call that timed out on this loaded machine) stays
                     // pending for the next run: counted, not fatal.
-                    failed.fetch_add(summary.failed, std::sync::atomic::Ordering::Relaxed);
-                    for m in &messages {
-                        sqs.delete_message()
-                            .queue_url(queue_url)
-                            .receipt_handle(m.receipt_handle.clone().unwrap_or_default())
-                            .send()
-                            .await
-                            .expect("delete");
-                    }
-                    done.fetch_add(messages.len() as u32, std::sync::atomic::Ordering::Relaxed);
+                    failed.fetch_add(summary.failed, Ordering::Relaxed);
+                    queue.delete(&messages).await;
+                    done.fetch_add(messages.len() as u32, Ordering::Relaxed);
                     timed.extend(units.into_iter().map(|u| (u.seller_id.to_string(), took)));
                 }
                 timed
@@ -215,19 +331,17 @@ async fn run(sellers: u32, orders: u32, workers: usize, scale: f64) {
         .await;
     let total_s = started.elapsed().as_secs_f64();
 
-    let mut sent: BTreeMap<String, u32> = BTreeMap::new();
-    for s in sim.solicitations() {
-        *sent.entry(s.seller_id).or_default() += 1;
-    }
+    // A seller's share of its plan: its accepted requests after the burst over the time from
+    // its first to its last (wall clock, as the simulator saw them), against the plan's rate.
+    let paces = sim.solicitation_pace();
+    let all_sent: u32 = paces.values().map(|p| p.accepted).sum();
     let mut shares: Vec<f64> = per_seller
         .iter()
-        .map(|(seller, took)| {
-            let n = f64::from(sent.get(seller).copied().unwrap_or(0));
-            (n - f64::from(plan.burst)).max(0.0) / took / plan.rate_per_second
+        .map(|(seller, _)| {
+            paces.get(seller).and_then(|p| p.steady_rate(plan.burst)).unwrap_or(0.0) / plan.rate_per_second
         })
         .collect();
     let mut seller_s: Vec<f64> = per_seller.iter().map(|(_, took)| took * scale).collect();
-    let all_sent: u32 = sent.values().sum();
     let throttled = sim.calls("createProductReviewAndSellerFeedbackSolicitation", 429)
         + sim.calls("getSolicitationActionsForOrder", 429);
     let calls = sim.calls("createProductReviewAndSellerFeedbackSolicitation", 201)
@@ -237,15 +351,17 @@ async fn run(sellers: u32, orders: u32, workers: usize, scale: f64) {
     let (median_seller, p99_seller) = (percentile(&mut seller_s, 0.5), percentile(&mut seller_s, 0.99));
     let amazon_total = total_s * scale;
     println!(
-        "scale: {sellers} sellers x {orders} due orders, {workers} workers x 10 units, plans {scale}x (times in Amazon's time)\n  \
-         seeded in {seeding:.0} s; coordinator: {} units in {fan_out_s:.2} s (wall time, SQS unscaled)\n  \
-         sent {all_sent} of {} requests ({} failed, left for the next run); per seller: share of the plan in steady state min {min_share:.3}, median \
-         {median_share:.3}, {below} sellers under 0.9; a seller's run {median_seller:.1} s median, {p99_seller:.1} s p99\n  \
+        "scale: {sellers} sellers x {orders} due orders, {workers} workers x 10 units, plans {scale}x, client pace {pace}, {} queue (times in Amazon's time)\n  \
+         seeded in {seeding:.0} s; coordinator: {} units in {fan_out_s:.2} s (wall time), {fan_out_reads:.1} read units\n  \
+         sent {all_sent} of {} requests ({} failed, left for the next run); per seller, requests after the burst against the plan: \
+         min {min_share:.3}, median {median_share:.3}, {below} sellers under 0.9; an invocation of ten sellers {median_seller:.1} s median, \
+         {p99_seller:.1} s p99\n  \
          429s: {throttled} of {} SP-API calls\n  \
          whole run {amazon_total:.0} s against a schedule period of {SCHEDULE_PERIOD_S:.0} s ({:.2} of it)",
+        queue.name(),
         fanned.enqueued,
         sellers * orders,
-        failed.load(std::sync::atomic::Ordering::Relaxed),
+        failed.load(Ordering::Relaxed),
         calls + throttled,
         amazon_total / SCHEDULE_PERIOD_S,
     );
@@ -255,10 +371,10 @@ async fn run(sellers: u32, orders: u32, workers: usize, scale: f64) {
     let concurrency = (sellers_10k * median_seller / 10.0 / SCHEDULE_PERIOD_S).ceil();
     println!(
         "  10,000 sellers x {orders}: {:.0} invocations of ten units, each {median_seller:.0} s; within one period at \
-         {concurrency:.0} concurrent invocations (WorkerConcurrency), the coordinator's {} SendMessageBatch calls \
-         about {:.0} s",
+         {concurrency:.0} concurrent invocations (WorkerConcurrency); the coordinator reads {:.0} units and makes {:.0} \
+         SendMessageBatch calls",
         sellers_10k / 10.0,
+        fan_out_reads * sellers_10k / f64::from(sellers.max(1)),
         sellers_10k / 10.0,
-        fan_out_s * sellers_10k / f64::from(sellers),
     );
 }

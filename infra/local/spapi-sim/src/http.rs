@@ -716,6 +716,7 @@ async fn create_solicitation(
             error(StatusCode::FORBIDDEN, "Unauthorized", &world.fidelity.not_eligible_message, "", None)
         }
         SolicitationCheck::Allowed(window) => {
+            world.note_solicitation(&seller);
             world.solicitations.insert(
                 key,
                 SolicitationRecord {

@@ -20,6 +20,7 @@ mod http;
 pub mod queues;
 mod state;
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -34,7 +35,7 @@ pub use feedback::{FeedbackRow, format_date, header as report_header, render_rep
 pub use http::DROPPED;
 pub use state::{
     ALREADY_REQUESTED, AmazonOrder, Faults, Fidelity, OUTSIDE_WINDOW, ReportEncoding, ReportTiming, SimOrder,
-    SolicitationRecord,
+    SolicitationPace, SolicitationRecord,
 };
 
 /// The simulator: cheap to clone, all clones share one world.
@@ -249,6 +250,11 @@ impl Simulator {
     /// Accepted solicitations, one per order, with refused duplicates counted.
     pub fn solicitations(&self) -> Vec<SolicitationRecord> {
         self.state.world().solicitations.values().cloned().collect()
+    }
+
+    /// Each seller's accepted solicitations in wall-clock time (first, last, how many).
+    pub fn solicitation_pace(&self) -> BTreeMap<String, SolicitationPace> {
+        self.state.world().solicitation_pace.clone()
     }
 
     /// How many access tokens were issued to a seller (refresh_token grants).

@@ -170,6 +170,24 @@ pub struct SolicitationRecord {
     pub refused_duplicates: u32,
 }
 
+/// A seller's accepted solicitations in wall-clock time (not the simulator's clock, which tests
+/// move by hand): the first and last, and how many.
+#[derive(Debug, Clone, Copy)]
+pub struct SolicitationPace {
+    pub first: std::time::Instant,
+    pub last: std::time::Instant,
+    pub accepted: u32,
+}
+
+impl SolicitationPace {
+    /// Requests per second after the first `burst` (the plan's free burst), over the time from
+    /// the first to the last; `None` with nothing after the burst.
+    pub fn steady_rate(&self, burst: u32) -> Option<f64> {
+        let span = self.last.duration_since(self.first).as_secs_f64();
+        (self.accepted > burst && span > 0.0).then(|| f64::from(self.accepted - burst) / span)
+    }
+}
+
 /// Failures to inject into SP-API operations (not the admin API, not LWA).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Faults {
@@ -260,6 +278,9 @@ pub struct World {
     /// Calls about one order that got past the usage plan and faults, by operation name and
     /// order id: what an order costs.
     pub order_calls: BTreeMap<(String, String), u32>,
+    /// Per seller, the wall-clock instants of its first and last accepted solicitation and how
+    /// many it had: the pace a seller reached against its plan (the scale bench reads it).
+    pub solicitation_pace: BTreeMap<String, SolicitationPace>,
     /// Every random choice (faults, notification duplicates, losses and order) comes from this
     /// seeded generator, so a test or demo run is repeatable.
     pub rng: fastrand::Rng,
@@ -289,12 +310,25 @@ impl Default for World {
             next_id: 0,
             calls: BTreeMap::new(),
             order_calls: BTreeMap::new(),
+            solicitation_pace: BTreeMap::new(),
             rng: fastrand::Rng::with_seed(DEFAULT_SEED),
         }
     }
 }
 
 impl World {
+    /// Note an accepted solicitation of `seller` now (wall clock).
+    pub fn note_solicitation(&mut self, seller: &str) {
+        let now = std::time::Instant::now();
+        self.solicitation_pace
+            .entry(seller.to_string())
+            .and_modify(|pace| {
+                pace.last = now;
+                pace.accepted += 1;
+            })
+            .or_insert(SolicitationPace { first: now, last: now, accepted: 1 });
+    }
+
     pub fn count_order_call(&mut self, operation: Operation, order_id: &str) {
         *self.order_calls.entry((operation.name().to_string(), order_id.to_string())).or_default() += 1;
     }
