@@ -47,7 +47,7 @@ fn main() {
     let volume = volume();
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
     let (life, (fan_out_seconds, fan_out_reads)) = runtime.block_on(async {
-        let life = autopilot_tests::life::order_life(300, 50.0).await;
+        let life = autopilot_tests::life::order_life(300, 50.0, 10).await;
         (life, fan_out(volume.sellers).await)
     });
     let orders = f64::from(life.orders);

@@ -1,6 +1,6 @@
 //! The life of a typical order through the real handlers, against DynamoDB Local and the
 //! simulator, measured: the ORDER_CHANGE messages that record it (Unshipped, then Shipped
-//! delivered twice, in SQS batches of ten through the order-events handler wired as its Lambda
+//! delivered twice, in SQS batches (of ten, or as asked) through the order-events handler wired as its Lambda
 //! wires it), then the dispatch run that asks its buyer for a review and records the outcome.
 //! The order-life and cost benches print what it measures.
 //!
@@ -26,8 +26,9 @@ pub struct OrderLife {
     pub orders: u32,
     /// ORDER_CHANGE messages handled (three an order).
     pub messages: u32,
-    /// order-events invocations (SQS batches of ten).
+    /// order-events invocations (SQS batches of `batch_size` messages).
     pub batches: u32,
+    pub batch_size: usize,
     /// Write and read units: the first message, the Shipped ones, the dispatch.
     pub first: (f64, f64),
     pub shipped: (f64, f64),
@@ -54,9 +55,10 @@ impl OrderLife {
     }
     pub fn summary(&self) -> String {
         format!(
-            "order life, {} orders (2 in 3 FBA), per order: first message {:.2} W + {:.2} R; Shipped twice {:.2} W + \
+            "order life, {} orders (2 in 3 FBA), batches of {}, per order: first message {:.2} W + {:.2} R; Shipped twice {:.2} W + \
              {:.2} R; dispatch and outcome {:.2} W + {:.2} R; total {:.2} write units + {:.2} read units",
             self.orders,
+            self.batch_size,
             self.per(self.first.0),
             self.per(self.first.1),
             self.per(self.shipped.0),
@@ -126,8 +128,10 @@ fn used(store: &DynamoStore, before: Capacity) -> (f64, f64) {
 }
 
 /// Take `orders` orders (2 in 3 FBA, bought two weeks ago) through their life, with the
-/// simulator's usage plans `scale` times Amazon's.
-pub async fn order_life(orders: u32, scale: f64) -> OrderLife {
+/// simulator's usage plans `scale` times Amazon's, the messages in SQS batches of `batch_size`
+/// (ten is the event source's BatchSize; at a few orders a minute a batch holds one).
+pub async fn order_life(orders: u32, scale: f64, batch_size: usize) -> OrderLife {
+    let batch_size = batch_size.clamp(1, 10);
     let h = sim_harness(UsagePlans::scaled(scale), |_| {}).await;
     let sim = h.simulator();
     let (store, seller) = h.us_seller_store().await;
@@ -149,17 +153,17 @@ pub async fn order_life(orders: u32, scale: f64) -> OrderLife {
         shipped.push(ship);
     }
     fastrand::Rng::with_seed(11).shuffle(&mut shipped);
-    let mut life = OrderLife { orders, scale, ..OrderLife::default() };
+    let mut life = OrderLife { orders, scale, batch_size, ..OrderLife::default() };
     let mut failed = 0;
     let started = Instant::now();
     let before = store.capacity();
-    for chunk in created.chunks(10) {
+    for chunk in created.chunks(batch_size) {
         failed += order_events::handle_batch(&recorder, batch(chunk)).await.batch_item_failures.len();
         life.batches += 1;
     }
     life.first = used(&store, before);
     let before = store.capacity();
-    for chunk in shipped.chunks(10) {
+    for chunk in shipped.chunks(batch_size) {
         failed += order_events::handle_batch(&recorder, batch(chunk)).await.batch_item_failures.len();
         life.batches += 1;
     }
