@@ -269,7 +269,10 @@ async fn the_poll_stops_before_its_deadline_and_resumes_where_it_stopped() {
     let sim = h.simulator();
     let deps = sync_deps(&h, &store);
     let first = deps.run(deadline_in(1.2)).await.unwrap();
-    assert!(first.incomplete == 1 && first.pages >= 1 && first.pages < 5, "{first:?}");
+    // The orders stopped early (their resume point is checked below). The refunds poll shares
+    // the run's deadline and pages through the 500 orders' shipment events too: on a loaded
+    // machine it can stop early as well, so it may add one to `incomplete`.
+    assert!((1..=2).contains(&first.incomplete) && first.pages >= 1 && first.pages < 5, "{first:?}");
     let checkpoint = store.get_checkpoint(&orders_checkpoint(&account)).await.unwrap().unwrap();
     assert!(checkpoint.resume.is_some(), "a resume point after a partial run");
 
