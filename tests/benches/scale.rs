@@ -77,18 +77,12 @@ fn main() {
     let orders = arg(1, if measuring { 50.0 } else { 6.0 }) as u32;
     let workers = arg(2, if measuring { 10.0 } else { 2.0 }) as usize;
     let scale = arg(3, 1.0);
-    let queue = if std::env::args().any(|a| a == "moto") { QueueKind::Moto } else { QueueKind::Memory };
+    let moto = std::env::args().any(|a| a == "moto");
     // `pace=X`: the client's pace (share of the plan) instead of `CLIENT_PACE`.
     let pace =
         std::env::args().find_map(|a| a.strip_prefix("pace=").and_then(|p| p.parse().ok())).unwrap_or(CLIENT_PACE);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
-    runtime.block_on(run(sellers, orders, workers, scale, queue, pace));
-}
-
-#[derive(Debug, Clone, Copy)]
-enum QueueKind {
-    Moto,
-    Memory,
+    runtime.block_on(run(sellers, orders, workers, scale, moto, pace));
 }
 
 /// An in-process FIFO queue with SQS FIFO's rule that matters here: a message group (a seller)
@@ -153,6 +147,17 @@ enum Units {
     Memory(MemoryFifo),
 }
 
+/// The coordinator enqueues on whichever queue the workers take from.
+#[async_trait::async_trait]
+impl WorkQueue for Units {
+    async fn enqueue(&self, units: &[WorkUnit]) -> Result<u32, QueueError> {
+        match self {
+            Units::Moto { sqs, url } => SqsWorkQueue::on(sqs.clone(), url).enqueue(units).await,
+            Units::Memory(fifo) => fifo.enqueue(units).await,
+        }
+    }
+}
+
 impl Units {
     fn name(&self) -> &'static str {
         match self {
@@ -200,7 +205,7 @@ impl Units {
     }
 }
 
-async fn run(sellers: u32, orders: u32, workers: usize, scale: f64, queue: QueueKind, pace: f64) {
+async fn run(sellers: u32, orders: u32, workers: usize, scale: f64, moto: bool, pace: f64) {
     let plans = UsagePlans::scaled(scale);
     let plan = plans.get(Operation::CreateProductReviewAndSellerFeedbackSolicitation);
     let h = sim_harness(plans, |config| config.pace = pace).await;
@@ -250,20 +255,17 @@ async fn run(sellers: u32, orders: u32, workers: usize, scale: f64, queue: Queue
 
     // The coordinator's run.
     let sqs = aws_sdk_sqs::Client::new(&sdk);
-    let queue = match queue {
-        QueueKind::Moto => Units::Moto { url: fifo_queue(&sqs, "scale-solicit").await, sqs },
-        QueueKind::Memory => Units::Memory(MemoryFifo::default()),
+    let queue = if moto {
+        Units::Moto { url: fifo_queue(&sqs, "scale-solicit").await, sqs }
+    } else {
+        Units::Memory(MemoryFifo::default())
     };
     // The runs' events are not what is measured: dropped here.
     let deps = h.dispatcher(&store, Arc::new(Discard));
     let coordinator = FanOut { sellers: Arc::new(store.clone()), clock: sim.clock() };
     let before = store.capacity();
     let started = Instant::now();
-    let fanned = match &queue {
-        Units::Moto { sqs, url } => coordinator.fan_out(Job::Solicit, &SqsWorkQueue::on(sqs.clone(), url)).await,
-        Units::Memory(fifo) => coordinator.fan_out(Job::Solicit, fifo).await,
-    }
-    .expect("fan out");
+    let fanned = coordinator.fan_out(Job::Solicit, &queue).await.expect("fan out");
     let fan_out_s = started.elapsed().as_secs_f64();
     let fan_out_reads = store.capacity().read_units - before.read_units;
     assert_eq!(fanned.enqueued, sellers, "{fanned:?}");

@@ -1,7 +1,7 @@
 //! The life of a typical order through the real handlers, against DynamoDB Local and the
 //! simulator, measured: the ORDER_CHANGE messages that record it (Unshipped, then Shipped
-//! delivered twice, in SQS batches (of ten, or as asked) through the order-events handler wired as its Lambda
-//! wires it), then the dispatch run that asks its buyer for a review and records the outcome.
+//! delivered twice, in SQS batches of ten or as asked, through the order-events handler wired
+//! as its Lambda wires it), then the dispatch run that asks its buyer for a review and records the outcome.
 //! The order-life and cost benches print what it measures.
 //!
 //! Units are what DynamoDB reports as consumed (`ReturnConsumedCapacity: TOTAL`: the table and

@@ -266,19 +266,20 @@ pub fn backoff(attempt: u32, base: Duration, cap: Duration) -> Duration {
 mod tests {
     use super::*;
 
+    /// Take `n` tokens (an hour's deadline); how long that waited.
+    async fn take(bucket: &TokenBucket, n: usize) -> Duration {
+        let start = Instant::now();
+        for _ in 0..n {
+            bucket.acquire(start + Duration::from_secs(3600)).await.unwrap();
+        }
+        Instant::now() - start
+    }
+
     #[tokio::test(start_paused = true)]
     async fn bucket_allows_burst_then_paces_at_rate() {
         let bucket = TokenBucket::new(UsagePlan { rate_per_second: 1.0, burst: 5 });
-        let start = Instant::now();
-        let far = start + Duration::from_secs(3600);
-        for _ in 0..5 {
-            bucket.acquire(far).await.unwrap();
-        }
-        assert_eq!(Instant::now(), start, "the burst is immediate");
-        for _ in 0..3 {
-            bucket.acquire(far).await.unwrap();
-        }
-        let waited = Instant::now() - start;
+        assert_eq!(take(&bucket, 5).await, Duration::ZERO, "the burst is immediate");
+        let waited = take(&bucket, 3).await;
         assert!(waited >= Duration::from_millis(2990) && waited <= Duration::from_millis(3100), "{waited:?}");
     }
 
@@ -323,16 +324,8 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_clients_bucket_paces_under_the_plan_and_never_climbs_above_that() {
         let bucket = TokenBucket::client(UsagePlan { rate_per_second: 1.0, burst: 5 }, CLIENT_PACE);
-        let start = Instant::now();
-        let far = start + Duration::from_secs(3600);
-        for _ in 0..5 {
-            bucket.acquire(far).await.unwrap();
-        }
-        assert_eq!(Instant::now(), start, "the plan's whole burst");
-        for _ in 0..19 {
-            bucket.acquire(far).await.unwrap();
-        }
-        let waited = (Instant::now() - start).as_secs_f64();
+        assert_eq!(take(&bucket, 5).await, Duration::ZERO, "the plan's whole burst");
+        let waited = take(&bucket, 19).await.as_secs_f64();
         assert!((waited - 19.0 / CLIENT_PACE).abs() < 0.05, "{waited}");
         bucket.throttled(None).await;
         for _ in 0..100 {
