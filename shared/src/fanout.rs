@@ -378,6 +378,20 @@ impl<S> WorkerAnswer<S> {
     }
 }
 
+/// The sellers whose unit in `event` was received before (SQS's `ApproximateReceiveCount` above
+/// one): the invocation that had it died or failed, possibly in the middle of the seller's work.
+pub fn redelivered(event: &SqsEvent, job: Job) -> BTreeSet<SellerId> {
+    event
+        .records
+        .iter()
+        .filter(|m| {
+            m.attributes.get("ApproximateReceiveCount").and_then(|n| n.parse::<u32>().ok()).is_some_and(|n| n > 1)
+        })
+        .filter_map(|m| WorkUnit::parse(m.body.as_deref(), job).ok())
+        .map(|unit| unit.seller_id)
+        .collect()
+}
+
 /// A worker's batch read (`read_units`) and the accounts its units name (`accounts_for`).
 pub async fn take_batch(
     event: SqsEvent,
@@ -453,6 +467,20 @@ mod tests {
         assert_eq!(batch.units, vec![unit(Job::Solicit)]);
         let failed: Vec<&str> = batch.response.batch_item_failures.iter().map(|f| f.item_identifier.as_str()).collect();
         assert_eq!(failed, ["m2", "m3"]);
+    }
+
+    #[test]
+    fn units_received_before_name_their_sellers() {
+        let other = WorkUnit { seller_id: SellerId::parse("A2SELLER00002").unwrap(), ..unit(Job::Solicit) };
+        let mut event = SqsEvent::default();
+        for (body, received) in [(unit(Job::Solicit).to_body(), "1"), (other.to_body(), "3"), ("{}".into(), "2")] {
+            let mut message = aws_lambda_events::event::sqs::SqsMessage::default();
+            message.body = Some(body);
+            message.attributes.insert("ApproximateReceiveCount".into(), received.into());
+            event.records.push(message);
+        }
+        assert_eq!(redelivered(&event, Job::Solicit), BTreeSet::from([other.seller_id.clone()]));
+        assert!(redelivered(&event, Job::Digest).is_empty(), "units of another job are not this worker's");
     }
 
     #[tokio::test]

@@ -59,8 +59,9 @@ async fn concurrent_first_writes_have_exactly_one_winner() {
     assert_eq!((written, conflicts), (1, 7));
 }
 
-/// The dispatcher's claim: read, decide in the domain, write back conditionally on the version.
-/// Racing dispatchers must end with exactly one holder.
+/// Read, change in the domain, write back conditionally on the version (as the dispatcher
+/// records an outcome, and as earlier versions claimed): racing writers end with exactly one
+/// winner.
 #[tokio::test]
 async fn racing_claims_leave_exactly_one_holder() {
     let now = at("2026-03-20T00:00:00Z");

@@ -41,10 +41,14 @@ pub async fn handle(deps: &Deps, event: LambdaEvent<Trigger>) -> Result<Answer, 
     let run_id = &event.context.request_id;
     match event.payload {
         Trigger::Work(batch) => {
+            // A unit received before: its seller's last run may have died between a request
+            // and its record (see `autopilot_shared::dispatch`).
+            let after_crash = fanout::redelivered(&batch, Job::Solicit);
             let (batch, sellers) = fanout::take_batch(batch, Job::Solicit, deps.sellers.as_ref(), deps.clock.now())
                 .await
                 .map_err(lambda::diagnostic)?;
-            let summary = deps.run_sellers(run_id, &sellers, deadline).await.map_err(lambda::diagnostic)?;
+            let summary =
+                deps.run_sellers_after(run_id, &sellers, &after_crash, deadline).await.map_err(lambda::diagnostic)?;
             tracing::info!(units = batch.units.len(), ?summary, "dispatch run finished");
             Ok(Answer::Batch(WorkDone { response: batch.response, summary }))
         }
@@ -123,6 +127,40 @@ mod tests {
         assert_eq!(failed, ["m2"]);
         let wire = serde_json::to_value(Answer::Batch(done)).unwrap();
         assert_eq!(wire, serde_json::json!({"batchItemFailures": [{"itemIdentifier": "m2"}]}));
+    }
+
+    #[tokio::test]
+    async fn a_unit_received_again_reads_amazons_verdict_on_what_it_no_longer_offers() {
+        use autopilot_shared::fakes::SolicitationState;
+        use autopilot_shared::fakes::fixtures::{order_id, shipped_order};
+        let store = MemoryStore::new();
+        let seller = autopilot_shared::fakes::fixtures::seller();
+        store.put_seller(&seller).await.unwrap();
+        store.insert_order(shipped_order(1, at("2026-03-02T00:00:00Z"), at("2026-03-11T00:00:00Z")));
+        // Sent by the run that died before recording it: Amazon offers nothing now.
+        let amazon = FakeAmazon::new();
+        amazon.solicitation(&order_id(1), SolicitationState { offered: true, requested: true, refuse_next: None });
+        let deps = Dispatcher { api: Arc::new(FakeSpApi(amazon.clone())), ..deps(store.clone()) };
+        let unit = WorkUnit {
+            job: Job::Solicit,
+            seller_id: seller.seller_id.clone(),
+            scheduled_at: at("2026-03-12T00:00:00Z"),
+        };
+        let invocation = |received: &str| {
+            let event = serde_json::json!({"Records": [
+                {"messageId": "m1", "body": unit.to_body(), "attributes": {"ApproximateReceiveCount": received}},
+            ]});
+            lambda::invocation(
+                serde_json::from_value(event).unwrap(),
+                "req-9",
+                Instant::now() + Duration::from_secs(40),
+            )
+        };
+        let first = handle(&deps, invocation("1")).await.unwrap().into_summary();
+        assert_eq!((first.not_offered, amazon.posts()), (1, 0), "a first delivery asks, and sends nothing unoffered");
+        store.insert_order(shipped_order(1, at("2026-03-02T00:00:00Z"), at("2026-03-11T00:00:00Z")));
+        let again = handle(&deps, invocation("2")).await.unwrap().into_summary();
+        assert_eq!((again.sent_earlier, amazon.posts(), amazon.accepted()), (1, 1, 0), "{again:?}");
     }
 
     #[tokio::test]

@@ -1,5 +1,5 @@
-//! Review-request dispatch: find due orders through the due index, claim each with a
-//! conditional write and a lease, decide (pure domain rule), act on Amazon, record the outcome.
+//! Review-request dispatch: find due orders through the due index, read each, decide (pure
+//! domain rule), act on Amazon, record the outcome with a write checked against the version read.
 //!
 //! Amazon decides: a due order is first checked with getSolicitationActionsForOrder, and the
 //! request is sent only when Amazon offers it. Not offered yet (an FBA order whose window Amazon
@@ -7,13 +7,24 @@
 //! then expired with a reason. So every order ends in a final state, and the calls an order
 //! costs are bounded (see `AskingPolicy::max_questions_per_order`).
 //!
-//! At most once, always: a request is sent only by the holder of a fresh claim, and recorded
-//! as sent right after. If the process dies in between, the lease expires and another run
-//! claims the order; Amazon no longer offers the action, so the new holder, knowing it took
-//! over an abandoned claim, sends once to read Amazon's 403: "already requested" records the
-//! order as sent earlier.
+//! At most once, without a claim written first. Amazon accepts one request per order and
+//! answers a second with 403 "already requested", so no interleaving of dispatchers can reach a
+//! buyer twice. And they do not interleave in a deployment: the fan-out runs one unit of a
+//! seller at a time (one SQS FIFO message group per seller), so a claim would cost a write per
+//! order and per question for a race that only an operator's run beside the workers can start.
+//! What the claim did that is still needed:
+//! - Another writer in between (an order change, a refund, another dispatcher) makes the
+//!   outcome's write fail its version check; what this run learned is carried onto the fresh
+//!   order and written again (`carry_over`; a request Amazon accepted is always recorded).
+//! - A crash between sending and recording leaves the order due, and Amazon no longer offers
+//!   the request. The crashed run's work unit comes back from SQS (its receive count says so),
+//!   and the run that takes it sends each of the seller's orders Amazon does not offer once, to
+//!   read Amazon's verdict: "already requested" records it as sent earlier. (A claim stored by
+//!   an earlier version of this code is still honoured the same way.) Only at a crash: Amazon's
+//!   wording for "already requested" is also its generic "not available", so a verdict read for
+//!   every unoffered order would record requests that never went out.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
@@ -30,13 +41,11 @@ use crate::events::{DomainEvent, EventPublisher, ReviewRequestsProcessed};
 use crate::spapi::{ForbiddenKind, SellerCalls, SpApiAccess, SpApiError};
 use crate::store::{
     DueReviewRequests, Expect, OrderRepository, OutcomeCounts, PutOutcome, ReviewOutcomes, SellerDirectory, StoreError,
+    Versioned,
 };
 
 #[derive(Debug, Clone, Copy)]
 pub struct DispatchSettings {
-    /// How long a claim holds. Longer than any one order takes, so a live dispatcher never
-    /// loses its claim; short enough that a crashed one's orders come back soon.
-    pub lease: Duration,
     /// Most due orders looked at per seller and run.
     pub max_per_seller: usize,
     /// Sellers worked on at the same time (each paced by its own usage plan).
@@ -48,7 +57,6 @@ pub struct DispatchSettings {
 impl Default for DispatchSettings {
     fn default() -> Self {
         Self {
-            lease: Duration::minutes(10),
             max_per_seller: 600,
             // A worker's whole batch at once: one seller's run is paced by its own plan, so ten
             // sellers take as long as one.
@@ -160,9 +168,24 @@ impl Dispatcher {
         sellers: &[SellerAccount],
         deadline: Instant,
     ) -> Result<DispatchSummary, StoreError> {
-        let runs = futures_util::stream::iter(
-            sellers.iter().map(|seller| async move { (seller, self.run_seller(run_id, seller, deadline).await) }),
-        )
+        self.run_sellers_after(run_id, sellers, &BTreeSet::new(), deadline).await
+    }
+
+    /// A run over the given sellers, where the previous run of each seller in `after_crash` may
+    /// have died after sending a request and before recording it (its work unit came back from
+    /// SQS: `fanout::redelivered`). Their orders that Amazon no longer offers are sent once to
+    /// read Amazon's verdict, as a stored claim's successor does.
+    pub async fn run_sellers_after(
+        &self,
+        run_id: &str,
+        sellers: &[SellerAccount],
+        after_crash: &BTreeSet<SellerId>,
+        deadline: Instant,
+    ) -> Result<DispatchSummary, StoreError> {
+        let runs = futures_util::stream::iter(sellers.iter().map(|seller| async move {
+            let settle = after_crash.contains(&seller.seller_id);
+            (seller, self.run_seller(run_id, seller, settle, deadline).await)
+        }))
         .buffer_unordered(self.settings.concurrent_sellers.max(1))
         .collect::<Vec<_>>()
         .await;
@@ -206,7 +229,7 @@ impl Dispatcher {
         events.len() as u32
     }
 
-    async fn run_seller(&self, id: &str, seller: &SellerAccount, deadline: Instant) -> DispatchSummary {
+    async fn run_seller(&self, id: &str, seller: &SellerAccount, settle: bool, deadline: Instant) -> DispatchSummary {
         let mut summary = DispatchSummary { sellers: 1, ..DispatchSummary::default() };
         let due = match self
             .due
@@ -226,7 +249,7 @@ impl Dispatcher {
                 summary.left_for_next_run += (due.len() - n) as u32;
                 break;
             }
-            let outcome = match self.process(id, seller, &entry.order_id, deadline, &mut summary).await {
+            let outcome = match self.process(id, seller, &entry.order_id, settle, deadline, &mut summary).await {
                 Ok((outcome, marketplace)) => {
                     if let Some(marketplace) = marketplace {
                         count_outcome(tally.entry(marketplace).or_default(), outcome);
@@ -250,12 +273,15 @@ impl Dispatcher {
         summary
     }
 
-    /// Claim, decide, act, record. The claim is the only way to act on an order.
+    /// Read, decide, act, record. Nothing is written before acting: the record of the outcome
+    /// is the one write, checked against the version read (see the module's doc for why no
+    /// claim is needed).
     async fn process(
         &self,
         id: &str,
         seller: &SellerAccount,
         order_id: &OrderId,
+        settle: bool,
         deadline: Instant,
         summary: &mut DispatchSummary,
     ) -> Result<(Outcome, Option<Marketplace>), StoreError> {
@@ -264,28 +290,47 @@ impl Dispatcher {
         let Some(read) = self.orders.get_order(&seller.seller_id, order_id).await? else {
             return Ok((Outcome::NotClaimed, None));
         };
-        let Ok(claim) = read.value.review_request.claim(id, now, self.settings.lease) else {
+        // Held in memory while acting (the transitions below are the holder's); a claim stored
+        // by an older version of this code is honoured until its lease ends.
+        let Ok(claim) = read.value.review_request.claim(id, now, IN_MEMORY_LEASE) else {
             return Ok((Outcome::NotClaimed, None));
         };
-        // Taking over a claim whose holder's lease ran out: that holder may have sent the
-        // request and died before recording it.
-        let took_over =
-            matches!(&read.value.review_request, ReviewRequest::Claimed { claimed_by, .. } if claimed_by != id);
-        let mut order = read.value;
+        // After a crash of the seller's previous run, or a stored claim whose holder's lease
+        // ran out: that run may have sent the request and died before recording it.
+        let took_over = settle
+            || matches!(&read.value.review_request, ReviewRequest::Claimed { claimed_by, .. } if claimed_by != id);
+        let mut order = read.value.clone();
         order.review_request = claim;
-        let version = match self.orders.put_order(&order, Expect::Version(read.version)).await? {
-            PutOutcome::Written { version } => version,
-            PutOutcome::Conflict => return Ok((Outcome::NotClaimed, None)),
-        };
         let (next, outcome) = self.act(id, seller, &mut order, took_over, deadline, summary).await;
-        order.review_request = next;
-        if self.orders.put_order(&order, Expect::Version(version)).await? == PutOutcome::Conflict {
-            // Only possible when our lease ran out and another dispatcher took over; it will meet
-            // Amazon's "already requested" if we sent, and record it as sent earlier.
-            tracing::warn!(seller = %seller.seller_id, order = %order.order_id, ?outcome, "lost the claim before recording the outcome");
+        // A refused transition (a bug, logged) leaves the request as it was read.
+        order.review_request =
+            if matches!(next, ReviewRequest::Claimed { .. }) { read.value.review_request.clone() } else { next };
+        self.record(&read, order, outcome).await?;
+        tracing::info!(seller = %seller.seller_id, order = %order_id, ?outcome, "review request");
+        Ok((outcome, Some(read.value.marketplace)))
+    }
+
+    /// Write what acting on `read` led to. Another writer may have come first (an order change,
+    /// a refund, another dispatcher): then what this run learned is carried onto the fresh
+    /// order (`carry_over`) and written again, checked against the fresh version.
+    async fn record(&self, read: &Versioned<Order>, mut order: Order, outcome: Outcome) -> Result<(), StoreError> {
+        let mut version = read.version;
+        for _ in 0..RECORD_ATTEMPTS {
+            if let PutOutcome::Written { .. } = self.orders.put_order(&order, Expect::Version(version)).await? {
+                return Ok(());
+            }
+            let Some(fresh) = self.orders.get_order(&order.seller_id, &order.order_id).await? else {
+                return Ok(()); // expired meanwhile: nothing left to record on
+            };
+            let Some(merged) = carry_over(&read.value, &order, fresh.value) else {
+                tracing::info!(order = %order.order_id, ?outcome, "another writer recorded a final state first; kept");
+                return Ok(());
+            };
+            order = merged;
+            version = fresh.version;
         }
-        tracing::info!(seller = %seller.seller_id, order = %order.order_id, ?outcome, "review request");
-        Ok((outcome, Some(order.marketplace)))
+        tracing::warn!(order = %order.order_id, ?outcome, "the outcome could not be recorded: the order kept changing; it stays due");
+        Ok(())
     }
 
     /// The next review-request state for a claimed order, and what happened.
@@ -343,8 +388,9 @@ impl Dispatcher {
         }
     }
 
-    /// Ask Amazon whether it offers the request; send if it does. An abandoned claim's
-    /// successor sends once even when nothing is offered, to read Amazon's verdict.
+    /// Ask Amazon whether it offers the request; send if it does. With `settle_unoffered` (the
+    /// run may follow one that died after sending) it sends once even when nothing is offered,
+    /// to read Amazon's verdict.
     #[allow(clippy::too_many_arguments)]
     async fn ask_and_send(
         &self,
@@ -352,7 +398,7 @@ impl Dispatcher {
         api: &dyn SellerCalls,
         claimed: &ReviewRequest,
         order: &mut Order,
-        took_over: bool,
+        settle_unoffered: bool,
         next_question: DateTime<Utc>,
         deadline: Instant,
         summary: &mut DispatchSummary,
@@ -369,7 +415,7 @@ impl Dispatcher {
         let order_id = order.order_id.clone();
         let settle = |next, outcome| settle(&order_id, claimed, next, outcome);
         let ask_again = || settle(claimed.release(id, next_question, false), Outcome::NotOffered);
-        if !offered && !took_over {
+        if !offered && !settle_unoffered {
             return ask_again();
         }
         let sent = |earlier: bool, outcome: Outcome| settle(claimed.mark_sent(id, now, earlier), outcome);
@@ -394,8 +440,8 @@ impl Dispatcher {
             Ok(_) if offered => {
                 settle(claimed.skip(SkipReason::NotEligible, now), Outcome::Skipped(SkipReason::NotEligible))
             }
-            // Sent only to settle an abandoned claim, and the answer is not "already
-            // requested": nothing was sent before; wait for Amazon to offer it.
+            // Sent only to read the verdict, and the answer is not "already requested": nothing
+            // was sent before; wait for Amazon to offer it (or the cutoff).
             Ok(_) => ask_again(),
             Err(err) if !offered && err.forbidden_kind().is_some() => ask_again(),
             Err(err) => self.after_failure(id, order, claimed, err, false),
@@ -468,9 +514,39 @@ fn seller_part(run_id: &str, seller: &SellerId, run: &DispatchSummary) -> Option
     })
 }
 
+/// The lease of the claim a dispatch holds in memory while it acts on an order: never stored,
+/// so its length only has to outlast the act.
+const IN_MEMORY_LEASE: Duration = Duration::minutes(15);
+
+/// Most writes of one outcome: the first, and one more per writer that came first.
+const RECORD_ATTEMPTS: u32 = 5;
+
+/// `fresh` with what a dispatch that read `read` and ended at `ours` learned: its review-request
+/// state, Amazon's answers in the history, the questions counted, the delivery dates it looked
+/// up. `None` when `fresh` already holds a final state that stands: a request Amazon accepted
+/// (ours) is recorded over anything but another "sent"; anything else yields to a final state.
+pub fn carry_over(read: &Order, ours: &Order, mut fresh: Order) -> Option<Order> {
+    let ours_sent = matches!(ours.review_request, ReviewRequest::Sent { .. });
+    let fresh_sent = matches!(fresh.review_request, ReviewRequest::Sent { .. });
+    if fresh.review_request.is_final() && (fresh_sent || !ours_sent) {
+        return None;
+    }
+    fresh.review_request = ours.review_request.clone();
+    fresh.solicitation_checks = fresh.solicitation_checks.max(ours.solicitation_checks);
+    if ours.delivery != read.delivery {
+        fresh.delivery = ours.delivery;
+    }
+    for event in ours.history.iter().filter(|e| !read.history.contains(e)) {
+        if !fresh.history.contains(event) {
+            fresh.note(event.at, event.what.clone());
+        }
+    }
+    Some(fresh)
+}
+
 /// The state a transition leads to, with its outcome. A claimed request can always be
 /// released, sent, skipped or expired by its holder, so a refusal is a bug: it is logged as an
-/// error and the order keeps its claim (due again when the lease runs out) as `Failed`.
+/// error, the claim is returned with `Failed`, and `process` records the request as it was read.
 fn settle(
     order_id: &OrderId,
     claimed: &ReviewRequest,

@@ -1,4 +1,4 @@
-//! The dispatcher's claims and outcomes against in-memory ports: every at-most-once branch, in
+//! The dispatcher's outcomes (and the claims earlier versions stored) against in-memory ports: every at-most-once branch, in
 //! milliseconds. The same rules run against DynamoDB Local and the simulator in
 //! `tests/tests/dispatch.rs` and `tests/tests/fba_scenario.rs`.
 
@@ -99,13 +99,26 @@ async fn not_offered_is_asked_again_a_day_later_and_never_posted() {
 }
 
 #[tokio::test]
-async fn a_claim_lost_to_another_writer_does_nothing() {
+async fn nothing_is_written_before_acting_and_the_outcome_is_one_write() {
     let w = World::new().await;
     w.offered(&order_id(1), true);
-    w.store.interfere(&order_id(1), 0, 1);
+    let writes = w.store.order_writes();
+    assert_eq!(w.run("run-1").await.sent, 1);
+    assert_eq!(w.store.order_writes() - writes, 1, "no claim written: the outcome is the only write");
+}
+
+#[tokio::test]
+async fn an_outcome_that_meets_another_writer_is_written_again_on_the_fresh_order() {
+    let w = World::new().await;
+    w.offered(&order_id(1), true);
+    w.store.interfere(&order_id(1), 0, 2);
     let summary = w.run("run-1").await;
-    assert_eq!((summary.not_claimed, summary.sent), (1, 0));
-    assert_eq!((w.amazon.questions(), w.amazon.posts()), (0, 0), "no call without the claim");
+    assert_eq!(summary.sent, 1);
+    assert!(
+        matches!(w.state(&order_id(1)), ReviewRequest::Sent { sent_earlier: false, .. }),
+        "recorded at the third write"
+    );
+    assert_eq!((w.amazon.posts(), w.amazon.accepted()), (1, 1));
 }
 
 #[tokio::test]
@@ -116,7 +129,8 @@ async fn a_live_claim_of_another_dispatcher_is_left_alone() {
     w.clock.advance(Duration::minutes(6));
     w.claimed_by("other", w.clock.now() + Duration::minutes(5));
     let summary = w.dispatcher.run("run-1", Instant::now() + std::time::Duration::from_secs(30)).await.unwrap();
-    // Still in the due index (a claim keeps its key): found, and left to its holder.
+    // A claim stored by an earlier version: still in the due index, found, and left to its
+    // holder while its lease runs.
     assert_eq!((summary.sent, summary.not_claimed), (0, 1), "left alone while its lease runs: {summary:?}");
     assert_eq!(w.amazon.posts(), 0);
 }
@@ -144,20 +158,25 @@ async fn the_successor_of_a_dead_holder_that_had_not_sent_waits_for_amazon() {
 }
 
 #[tokio::test]
-async fn losing_the_claim_after_sending_never_sends_a_second_request() {
+async fn a_request_sent_but_never_recorded_is_settled_by_the_run_after_the_crash_and_never_sent_twice() {
     let w = World::new().await;
     w.offered(&order_id(1), true);
-    // The claim is written; the outcome's write then finds another writer first.
-    w.store.interfere(&order_id(1), 1, 1);
-    let first = w.run("run-1").await;
-    assert_eq!(first.sent, 1);
-    assert!(matches!(w.state(&order_id(1)), ReviewRequest::Claimed { .. }), "the outcome was not recorded");
-    // Once the lease has run out, another dispatcher takes over and meets "already requested".
-    w.clock.advance(DispatchSettings::default().lease + Duration::minutes(1));
-    let second = w.run("run-2").await;
-    assert_eq!((second.sent, second.sent_earlier), (0, 1));
-    assert_eq!(w.amazon.accepted(), 1, "one request reached the buyer");
+    // Amazon takes the request; every write of the outcome then finds another writer first
+    // (as if the process had died after sending).
+    w.store.interfere(&order_id(1), 0, RECORD_ATTEMPTS);
+    assert_eq!(w.run("run-1").await.sent, 1);
+    assert!(matches!(w.state(&order_id(1)), ReviewRequest::Pending { .. }), "not recorded: still due");
+    // An ordinary run: Amazon offers nothing now, so "not offered", and no POST.
+    assert_eq!(w.run("run-2").await.not_offered, 1);
+    assert_eq!(w.amazon.posts(), 1);
+    // The run that takes the crashed run's unit again reads Amazon's verdict.
+    w.clock.advance(Duration::days(1));
+    let after_crash = BTreeSet::from([seller().seller_id]);
+    let deadline = Instant::now() + std::time::Duration::from_secs(30);
+    let settled = w.dispatcher.run_sellers_after("run-3", &[seller()], &after_crash, deadline).await.unwrap();
+    assert_eq!((settled.sent_earlier, settled.sent), (1, 0), "{settled:?}");
     assert!(matches!(w.state(&order_id(1)), ReviewRequest::Sent { sent_earlier: true, .. }));
+    assert_eq!((w.amazon.posts(), w.amazon.accepted()), (2, 1), "one POST to read the verdict; one request");
 }
 
 #[tokio::test]
@@ -255,4 +274,54 @@ async fn outcomes_are_counted_per_marketplace_and_amazons_answers_kept_in_the_hi
         })
         .collect();
     assert_eq!(answers, [crate::domain::AmazonAnswer::Offered, crate::domain::AmazonAnswer::Sent]);
+}
+
+mod carrying_over {
+    use super::*;
+    use crate::domain::{AmazonAnswer, OrderEventKind};
+
+    fn read() -> Order {
+        shipped_order(1, at("2026-03-02T00:00:00Z"), at("2026-03-12T00:00:00Z"))
+    }
+
+    /// What a dispatch that read `read()` ended with: Amazon's answer noted, one question more.
+    fn ours(review_request: ReviewRequest) -> Order {
+        let mut order = read();
+        order.note(at("2026-03-12T01:00:00Z"), OrderEventKind::Amazon { answer: AmazonAnswer::NotOffered });
+        order.solicitation_checks = 1;
+        order.review_request = review_request;
+        order
+    }
+
+    fn pending() -> ReviewRequest {
+        ReviewRequest::Pending { due_at: at("2026-03-13T01:00:00Z"), needs_delivery_dates: false }
+    }
+
+    fn sent() -> ReviewRequest {
+        ReviewRequest::Sent { sent_at: at("2026-03-12T01:00:00Z"), sent_earlier: false }
+    }
+
+    #[test]
+    fn what_the_run_learned_goes_onto_the_other_writers_order() {
+        let mut fresh = read();
+        fresh.refunded_at = Some(at("2026-03-12T00:30:00Z"));
+        let merged = carry_over(&read(), &ours(pending()), fresh).expect("fresh is not final");
+        assert_eq!(merged.refunded_at, Some(at("2026-03-12T00:30:00Z")), "the other writer's change is kept");
+        assert_eq!((merged.review_request, merged.solicitation_checks), (pending(), 1));
+        assert_eq!(merged.history, ours(pending()).history, "Amazon's answer is in the history once");
+    }
+
+    #[test]
+    fn a_request_amazon_accepted_is_recorded_over_a_skip_but_not_over_another_send() {
+        let mut skipped = read();
+        skipped.review_request =
+            ReviewRequest::Skipped { reason: SkipReason::Refunded, decided_at: at("2026-03-12T00:30:00Z") };
+        let merged = carry_over(&read(), &ours(sent()), skipped.clone()).expect("sent wins over skipped");
+        assert_eq!(merged.review_request, sent());
+        assert_eq!(carry_over(&read(), &ours(pending()), skipped), None, "a release yields to a final state");
+        let mut sent_by_other = read();
+        sent_by_other.review_request = ReviewRequest::Sent { sent_at: at("2026-03-12T00:59:00Z"), sent_earlier: false };
+        let earlier = ReviewRequest::Sent { sent_at: at("2026-03-12T01:00:00Z"), sent_earlier: true };
+        assert_eq!(carry_over(&read(), &ours(earlier), sent_by_other), None, "the first record of the send stands");
+    }
 }

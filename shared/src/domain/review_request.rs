@@ -157,7 +157,9 @@ pub enum ReviewRequest {
         #[serde(default)]
         needs_delivery_dates: bool,
     },
-    /// A dispatcher is working on it until `lease_until`; after that anyone may reclaim it.
+    /// A dispatcher is working on it until `lease_until`; after that anyone may reclaim it. The
+    /// dispatcher holds this state in memory while it acts; earlier versions also stored it,
+    /// and such a stored claim is still honoured.
     Claimed {
         claimed_by: String,
         lease_until: DateTime<Utc>,
@@ -216,10 +218,9 @@ impl ReviewRequest {
     }
 
     /// When a dispatcher should next look at this order: the due time while pending, and still
-    /// that due time while claimed (so an abandoned claim is picked up again: a dispatcher that
-    /// finds it before the lease ends leaves it alone), never otherwise. This is what the sparse
-    /// "due" index holds; a claim keeps the order's index key, so taking it costs one write to
-    /// the item and none to the index.
+    /// that due time while claimed (so a stored claim that was abandoned is picked up again: a
+    /// dispatcher that finds it before the lease ends leaves it alone), never otherwise. This is
+    /// what the sparse "due" index holds.
     pub fn next_look_at(&self) -> Option<DateTime<Utc>> {
         match self {
             ReviewRequest::Pending { due_at, .. } | ReviewRequest::Claimed { due_at, .. } => Some(*due_at),
