@@ -26,8 +26,9 @@ use crate::spapi::{
     SearchOrdersResponse, SellerCalls, SpApiAccess, SpApiError,
 };
 use crate::store::{
-    CheckpointKey, CheckpointStore, DueOrder, DueReviewRequests, Expect, OpenCount, OrderRepository, OutcomeCounts,
-    PutOutcome, RatingSnapshot, RatingStore, ReviewOutcomes, SellerDirectory, StoreError, SyncCheckpoint, Versioned,
+    CheckpointKey, CheckpointStore, DueOrder, DueReviewRequests, Expect, OpenCount, OrderDay, OrderRepository,
+    OrderVolume, OutcomeCounts, PutOutcome, RatingSnapshot, RatingStore, ReviewOutcomes, SellerDirectory, StoreError,
+    SyncCheckpoint, Versioned,
 };
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -53,9 +54,8 @@ pub struct MemoryStore {
     snapshots: Mutex<BTreeMap<(SellerId, Marketplace, NaiveDate), RatingSnapshot>>,
     buckets: Mutex<HashMap<(SellerId, Marketplace), DailyBuckets>>,
     outcomes: Mutex<BTreeMap<(SellerId, Marketplace, NaiveDate), OutcomeCounts>>,
-    /// Orders per purchase day, and how many count writes made them.
-    order_days: Mutex<BTreeMap<(SellerId, Marketplace, NaiveDate), u64>>,
-    count_writes: AtomicU32,
+    /// Orders per purchase day as counted from searchOrders.
+    order_days: Mutex<BTreeMap<(SellerId, Marketplace, NaiveDate), OrderDay>>,
     /// Per order: (writes to let through first, writes that then find another writer first).
     interference: Mutex<HashMap<OrderId, (u32, u32)>>,
     order_writes: AtomicU32,
@@ -72,12 +72,6 @@ impl MemoryStore {
     /// stays, its version moves on).
     pub fn interfere(&self, order: &OrderId, after: u32, times: u32) {
         lock(&self.interference).insert(order.clone(), (after, times));
-    }
-
-    /// The orders counted for a purchase day, and the count writes made so far (all days).
-    pub fn orders_counted(&self, seller: &SellerId, marketplace: Marketplace, day: NaiveDate) -> (u64, u32) {
-        let counted = lock(&self.order_days).get(&(seller.clone(), marketplace, day)).copied().unwrap_or(0);
-        (counted, self.count_writes.load(Ordering::SeqCst))
     }
 
     /// Every call fails as a DynamoDB outage would, until switched back.
@@ -156,17 +150,41 @@ impl OrderRepository for MemoryStore {
         self.order_writes.fetch_add(1, Ordering::SeqCst);
         Ok(PutOutcome::Written { version })
     }
+}
 
-    async fn count_orders(
+#[async_trait]
+impl OrderVolume for MemoryStore {
+    async fn orders_per_day(
         &self,
         seller: &SellerId,
         marketplace: Marketplace,
-        day: NaiveDate,
-        orders: u64,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<BTreeMap<NaiveDate, u64>, StoreError> {
+        self.check("Query")?;
+        let days = lock(&self.order_days);
+        let range = (seller.clone(), marketplace, from)..=(seller.clone(), marketplace, to);
+        Ok(days.range(range).filter(|(_, d)| d.resume.is_none()).map(|((_, _, day), d)| (*day, d.orders)).collect())
+    }
+
+    async fn latest_order_day(
+        &self,
+        seller: &SellerId,
+        marketplace: Marketplace,
+    ) -> Result<Option<OrderDay>, StoreError> {
+        self.check("Query")?;
+        let days = lock(&self.order_days);
+        Ok(days.iter().rev().find(|((s, m, _), _)| s == seller && *m == marketplace).map(|(_, d)| d.clone()))
+    }
+
+    async fn put_order_day(
+        &self,
+        seller: &SellerId,
+        marketplace: Marketplace,
+        day: &OrderDay,
     ) -> Result<(), StoreError> {
-        self.check("UpdateItem")?;
-        *lock(&self.order_days).entry((seller.clone(), marketplace, day)).or_default() += orders;
-        self.count_writes.fetch_add(1, Ordering::SeqCst);
+        self.check("PutItem")?;
+        lock(&self.order_days).insert((seller.clone(), marketplace, day.day), day.clone());
         Ok(())
     }
 }

@@ -54,6 +54,8 @@ fn main() {
     let measured = Measured {
         order_writes: life.writes_per_order(),
         order_reads: life.reads_per_order(),
+        day_count_writes: life.day_count.0,
+        day_count_reads: life.day_count.1,
         messages_per_order: f64::from(life.messages) / orders,
         capture_invocations_per_order: f64::from(life.batches) / orders,
         capture_seconds_per_invocation: life.capture_seconds / f64::from(life.batches),

@@ -69,6 +69,10 @@ pub struct Measured {
     /// DynamoDB units over an order's life (messages, dispatch, outcome).
     pub order_writes: f64,
     pub order_reads: f64,
+    /// DynamoDB units of counting one seller's orders of one day in one marketplace (the ODR's
+    /// denominator, once a day, whatever the orders).
+    pub day_count_writes: f64,
+    pub day_count_reads: f64,
     /// ORDER_CHANGE messages per order, and order-events invocations per order.
     pub messages_per_order: f64,
     pub capture_invocations_per_order: f64,
@@ -167,6 +171,20 @@ pub fn monthly(volume: Volume, m: &Measured, a: &Assumptions, p: &Prices) -> Vec
         ),
         line(
             "DynamoDB",
+            format!(
+                "orders per day counted, {:.0} seller-days (a marketplace each) x {:.2} W + {:.2} R (measured)",
+                sellers * 30.0,
+                m.day_count_writes,
+                m.day_count_reads
+            ),
+            sellers
+                * 30.0
+                * (m.day_count_writes * p.dynamodb_write_million + m.day_count_reads * p.dynamodb_read_million)
+                / 1e6,
+            false,
+        ),
+        line(
+            "DynamoDB",
             format!("work units and fan-out reads, {units:.0} units"),
             (units * (a.idle_unit_writes * p.dynamodb_write_million + a.idle_unit_reads * p.dynamodb_read_million)
                 + fan_out_runs * sellers * m.fan_out_reads_per_seller * p.dynamodb_read_million)
@@ -253,6 +271,8 @@ mod tests {
         Measured {
             order_writes: 7.0,
             order_reads: 4.0,
+            day_count_writes: 1.0,
+            day_count_reads: 1.0,
             messages_per_order: 3.0,
             capture_invocations_per_order: 0.3,
             capture_seconds_per_invocation: 0.05,

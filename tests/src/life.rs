@@ -10,10 +10,12 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use autopilot_shared::capture::OrderRecorder;
+use autopilot_shared::capture::{OrderRecorder, SellerPoll};
+use autopilot_shared::domain::Marketplace;
+use autopilot_shared::spapi::SpApiAccess;
 use autopilot_shared::spapi::UsagePlans;
-use autopilot_shared::store::DynamoStore;
 use autopilot_shared::store::dynamo::Capacity;
+use autopilot_shared::store::{DynamoStore, OrderDay, OrderVolume};
 use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
@@ -33,6 +35,10 @@ pub struct OrderLife {
     pub first: (f64, f64),
     pub shipped: (f64, f64),
     pub dispatch: (f64, f64),
+    /// Write and read units of counting the orders' purchase day (searchOrders by creation
+    /// day, in the reconciliation poll): once per seller, marketplace and day, whatever the
+    /// number of orders that day.
+    pub day_count: (f64, f64),
     /// Events the dispatch published.
     pub events: u32,
     /// Seconds the order-events handler took over all batches (in this process).
@@ -56,7 +62,8 @@ impl OrderLife {
     pub fn summary(&self) -> String {
         format!(
             "order life, {} orders (2 in 3 FBA), batches of {}, per order: first message {:.2} W + {:.2} R; Shipped twice {:.2} W + \
-             {:.2} R; dispatch and outcome {:.2} W + {:.2} R; total {:.2} write units + {:.2} read units",
+             {:.2} R; dispatch and outcome {:.2} W + {:.2} R; total {:.2} write units + {:.2} read units; \
+             plus, per seller, marketplace and day (not per order), the day's order count {:.2} W + {:.2} R",
             self.orders,
             self.batch_size,
             self.per(self.first.0),
@@ -67,6 +74,8 @@ impl OrderLife {
             self.per(self.dispatch.1),
             self.writes_per_order(),
             self.reads_per_order(),
+            self.day_count.0,
+            self.day_count.1,
         )
     }
 }
@@ -181,5 +190,29 @@ pub async fn order_life(orders: u32, scale: f64, batch_size: usize) -> OrderLife
     life.dispatch = used(&store, before);
     assert_eq!(summary.sent, orders, "{summary:?}");
     life.events = tap.drain().await.len() as u32;
+
+    // The purchase day's count, as the poll makes it once the day is over (the days before
+    // it counted already): all its pages, one write.
+    let bought = (sim.now() - Duration::days(14)).date_naive();
+    let before_it = OrderDay { day: bought - Duration::days(1), orders: 0, resume: None };
+    store.put_order_day(&seller.seller_id, Marketplace::Us, &before_it).await.expect("day before");
+    let mut sync = h.order_sync(&store, Duration::days(30));
+    sync.settings.order_day_calls = orders.div_ceil(100);
+    let api = h.api.seller_calls(&seller, Marketplace::Us.region()).await.expect("seller calls");
+    let recorder = sync.recorder();
+    let poll = SellerPoll {
+        api: api.as_ref(),
+        recorder: &recorder,
+        seller: &seller,
+        marketplace: Marketplace::Us,
+        now: sim.now(),
+        deadline: tokio::time::Instant::now() + std::time::Duration::from_secs(60),
+    };
+    let before = store.capacity();
+    let counted = sync.count_order_days(&poll).await.expect("day count");
+    life.day_count = used(&store, before);
+    assert_eq!(counted.days, 1, "{counted:?}");
+    let day = store.orders_per_day(&seller.seller_id, Marketplace::Us, bought, bought).await.expect("read");
+    assert_eq!(day.get(&bought), Some(&u64::from(orders)), "the day holds every order");
     life
 }

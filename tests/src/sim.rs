@@ -265,9 +265,13 @@ impl SimHarness {
             orders: Arc::new(store.clone()),
             sellers: Arc::new(store.clone()),
             checkpoints: Arc::new(store.clone()),
+            volume: Arc::new(store.clone()),
             outcomes: Arc::new(store.clone()),
             clock: self.simulator().clock(),
-            settings: autopilot_shared::capture::SyncSettings { initial_lookback: lookback },
+            settings: autopilot_shared::capture::SyncSettings {
+                initial_lookback: lookback,
+                ..autopilot_shared::capture::SyncSettings::default()
+            },
         }
     }
 

@@ -11,7 +11,7 @@ use autopilot_shared::feedback_sync::{FeedbackSync, SyncSettings, SyncSummary};
 use autopilot_shared::onboarding::NotificationType;
 use autopilot_shared::spapi::UsagePlans;
 use autopilot_shared::store::{
-    DynamoStore, Expect, FeedbackStore, OrderRepository, RatingStore, ReportJobs, StoredFeedback,
+    DynamoStore, Expect, FeedbackStore, OrderDay, OrderRepository, OrderVolume, RatingStore, ReportJobs, StoredFeedback,
 };
 use autopilot_tests::fixtures::{order, order_id};
 use autopilot_tests::sim::{
@@ -68,8 +68,18 @@ impl World {
         let mut o = order(&self.seller.seller_id, n, purchased, ReviewRequest::AwaitingShipment);
         o.fulfillment = fulfillment;
         self.store.put_order(&o, Expect::Absent).await.unwrap();
-        self.store.count_orders(&o.seller_id, o.marketplace, o.purchase_date.date_naive(), 1).await.unwrap();
         o.order_id
+    }
+
+    /// The orders per day as the poll would have counted them from searchOrders: every day
+    /// of the ODR window through yesterday, with one order on each day of `orders_days_ago`.
+    async fn count_days(&self, orders_days_ago: &[i64]) {
+        let today = self.today();
+        for back in 1..=60 {
+            let orders = orders_days_ago.iter().filter(|d| **d == back).count() as u64;
+            let day = OrderDay { day: today - Duration::days(back), orders, resume: None };
+            self.store.put_order_day(&self.seller.seller_id, Marketplace::Us, &day).await.unwrap();
+        }
     }
 
     fn feedback(&self, order: &OrderId, days_ago: i64, rating: u8, comment: &str) {
@@ -135,6 +145,7 @@ async fn a_finished_report_is_applied_once_from_its_notification() {
     let rude = w.recorded_order(2, 15, FulfillmentChannel::Mfn).await;
     let mixed = w.recorded_order(3, 12, FulfillmentChannel::Mfn).await;
     w.recorded_order(4, 10, FulfillmentChannel::Mfn).await; // no feedback
+    w.count_days(&[20, 15, 12, 10]).await;
     let unknown = order_id(99); // an order older than Feedback Autopilot
     w.feedback(&afn, 10, 1, "Package arrived late, the delivery took two weeks");
     w.feedback(&rude, 8, 1, "shit seller, never again");

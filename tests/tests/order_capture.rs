@@ -275,6 +275,12 @@ async fn the_poll_stops_before_its_deadline_and_resumes_where_it_stopped() {
     assert!((1..=2).contains(&first.incomplete) && first.pages >= 1 && first.pages < 5, "{first:?}");
     let checkpoint = store.get_checkpoint(&orders_checkpoint(&account)).await.unwrap().unwrap();
     assert!(checkpoint.resume.is_some(), "a resume point after a partial run");
+    assert_eq!(first.order_days_counted, 0, "orders first: no day counted while the orders poll is behind");
+    let days = {
+        use autopilot_shared::store::OrderVolume;
+        store.latest_order_day(&account.seller_id, Marketplace::Us).await.unwrap()
+    };
+    assert_eq!(days, None, "not even a call spent on counting");
 
     let mut total = first.orders_seen;
     // Runs a second apart, as a schedule spaces them: a run that met a 429 halves its pace, so
@@ -387,4 +393,89 @@ async fn an_order_older_than_the_retention_is_acknowledged_on_every_redelivery()
 
 fn orders_checkpoint(account: &SellerAccount) -> CheckpointKey {
     CheckpointKey { seller: account.seller_id.clone(), marketplace: Marketplace::Us, stream: CheckpointStream::Orders }
+}
+
+/// The orders per purchase day (the ODR's denominator) come from searchOrders by creation day:
+/// every order Amazon lists counts (cancelled ones too), a day is counted once it has been over
+/// for the settle time, a run spends at most its calls and a day cut short resumes at its next
+/// page, and the count is one write per day. Expected counts are the test's own orders.
+#[tokio::test]
+async fn orders_are_counted_per_purchase_day_from_searchorders_a_day_at_a_time() {
+    let h = sim_harness(UsagePlans::scaled(1000.0), |_| {}).await;
+    let sim = h.simulator();
+    let (store, account) = h.us_seller_store().await;
+    // 03:00 UTC: yesterday ended three hours ago, within the six hours' settle time.
+    let now = sim.now();
+    let three_am = (now.date_naive() + Duration::days(1)).and_hms_opt(3, 0, 0).unwrap().and_utc();
+    sim.advance(three_am - now);
+    let today = sim.now().date_naive();
+    let mut expected = std::collections::BTreeMap::new();
+    let mut n = 0;
+    let mut add = |back: i64, count: u32, sim: &spapi_sim::Simulator| {
+        let day = today - Duration::days(back);
+        for k in 0..count {
+            n += 1;
+            let bought = day.and_hms_opt(0, 0, 0).unwrap().and_utc() + Duration::minutes(i64::from(k % 1440));
+            let mut order = sim_order(&account.seller_id, &format!("114-{:07}-{:07}", back, n), bought);
+            if k == 0 && back == 30 {
+                order.order.order_status = "Canceled".into();
+            }
+            sim.upsert_order(order);
+        }
+        *expected.entry(day).or_insert(0u64) += u64::from(count);
+    };
+    for back in 1..=62 {
+        add(back, (back % 3) as u32, sim);
+    }
+    add(56, 150, sim); // two pages: the first run's calls run out after its first
+    add(0, 5, sim); // today: not over
+    let expected: std::collections::BTreeMap<_, _> = expected
+        .into_iter()
+        .filter(|(day, _)| *day >= today - Duration::days(60) && *day <= today - Duration::days(2))
+        .collect();
+
+    let mut deps = sync_deps(&h, &store);
+    deps.settings.order_day_calls = 5;
+    let volume = |store: &DynamoStore| {
+        let store = store.clone();
+        let seller = account.seller_id.clone();
+        async move {
+            use autopilot_shared::store::OrderVolume;
+            store.orders_per_day(&seller, Marketplace::Us, today - Duration::days(90), today).await.unwrap()
+        }
+    };
+    let calls = || sim.calls("searchOrders", 200);
+
+    let before = calls();
+    let first = deps.run(deadline_in(30.0)).await.unwrap();
+    let reconcile_calls = first.pages;
+    assert_eq!(calls() - before - reconcile_calls, 5, "the run's calls for counting days");
+    // Four days of one page each, then the first of day 56's two pages: saved to resume.
+    assert_eq!(first.order_days_counted, 4);
+    let latest = {
+        use autopilot_shared::store::OrderVolume;
+        store.latest_order_day(&account.seller_id, Marketplace::Us).await.unwrap().unwrap()
+    };
+    assert_eq!((latest.day, latest.orders), (today - Duration::days(56), 100));
+    assert!(latest.resume.is_some());
+    assert_eq!(volume(&store).await.len(), 4, "a day cut short is not a counted day");
+
+    let mut runs = 1;
+    loop {
+        let summary = deps.run(deadline_in(30.0)).await.unwrap();
+        runs += 1;
+        assert!(runs < 30, "counting never ended");
+        if summary.order_days_counted == 0 {
+            break;
+        }
+    }
+    assert_eq!(volume(&store).await, expected, "every day through the day before yesterday, once");
+
+    // Past 06:00 yesterday is over for six hours: it is counted, today is not.
+    sim.advance(Duration::hours(3) + Duration::minutes(1));
+    let later = deps.run(deadline_in(30.0)).await.unwrap();
+    assert_eq!(later.order_days_counted, 1);
+    let counted = volume(&store).await;
+    assert_eq!(counted.get(&(today - Duration::days(1))), Some(&1), "yesterday: 1 % 3 orders");
+    assert_eq!(counted.get(&today), None);
 }

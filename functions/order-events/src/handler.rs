@@ -15,8 +15,8 @@ pub type Deps = OrderRecorder;
 pub type MessageError = autopilot_shared::notifications::MessageError<CaptureError>;
 
 /// The AWS calls this function makes; the template grants exactly these (see
-/// `autopilot_shared::permissions`). UpdateItem: the per-day order count (for the ODR) of the
-/// batch's first recorded orders.
+/// `autopilot_shared::permissions`). UpdateItem: the per-day count of review requests skipped
+/// (cancellations).
 pub const AWS_PERMISSIONS: &[Grant] =
     &[Grant::code(&["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], Resource::Table)];
 
@@ -38,14 +38,11 @@ pub async fn handle(deps: &Deps, event: LambdaEvent<SqsEvent>) -> Result<SqsBatc
 }
 
 /// Handle a batch: every message, failures reported per message. Seller policies are read once
-/// per batch, never kept stale; new orders are counted per purchase day once the batch is done.
+/// per batch, never kept stale.
 pub async fn handle_batch(recorder: &OrderRecorder, event: SqsEvent) -> SqsBatchResponse {
     recorder.forget_policies().await;
     let batch =
         lambda::each_message(event, |body| async move { handle_message(recorder, body.as_deref()).await }).await;
-    // The batch's new orders counted for their purchase days: one write per seller,
-    // marketplace and day, not one per order.
-    recorder.flush_counts().await;
     let unknown_sellers = batch.outcomes.iter().filter(|o| **o == MessageOutcome::UnknownSeller).count();
     if unknown_sellers > 0 {
         tracing::warn!(unknown_sellers, "messages for sellers this deployment does not serve were acknowledged");

@@ -14,6 +14,7 @@ async fn main() -> Result<(), Error> {
         orders: clients.store.clone(),
         sellers: clients.store.clone(),
         checkpoints: clients.store.clone(),
+        volume: clients.store.clone(),
         outcomes: clients.store.clone(),
         clock: clients.clock.clone(),
         settings: SyncSettings::default(),

@@ -193,7 +193,7 @@ export class FeedbackAutopilotStack extends cdk.Stack {
 
     const orderSync = this.rustFunction({
       id: 'OrderSyncFunction', binary: 'order-sync', timeout: 600, polls: true,
-      description: 'Scheduled searchOrders reconciliation poll, so no order is missed, and refunds poll, so no refunded order is asked for a review.',
+      description: 'Scheduled searchOrders reconciliation poll, so no order is missed; refunds poll, so no refunded order is asked for a review; orders per purchase day for the ODR.',
       logGroup: logGroup('OrderSyncLogGroup', 'order-sync'),
       statements: [
         allow(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'], tableArn),

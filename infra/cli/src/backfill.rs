@@ -67,6 +67,7 @@ pub async fn run(ctx: &Ctx, args: BackfillArgs, io: &mut Io<'_>) -> Result<(), C
         orders: ctx.store.clone(),
         sellers: ctx.store.clone(),
         checkpoints: ctx.store.clone(),
+        volume: ctx.store.clone(),
         outcomes: ctx.store.clone(),
         clock: ctx.clock.clone(),
         settings: SyncSettings::default(),

@@ -46,7 +46,9 @@ pub async fn run(ctx: &Ctx, seller: Option<&str>, io: &mut Io<'_>) -> Result<(),
                 ctx.store.latest_snapshot(id, *marketplace, today).await.map_err(failed("reading the ratings"))?;
             marketplaces.push(json!({
                 "marketplace": marketplace.code(),
-                "orders_recorded": orders,
+                // Orders Amazon listed per purchase day (the ODR's denominator), over the
+                // days counted so far: the poll counts a day six hours after it ends.
+                "orders": orders,
                 "sent": outcomes.sent + outcomes.sent_earlier,
                 "skipped": outcomes.skipped.iter().map(|(r, n)| (r.code().to_string(), json!(n))).collect::<serde_json::Map<_, _>>(),
                 "expired": outcomes.expired,
@@ -97,7 +99,7 @@ pub async fn run(ctx: &Ctx, seller: Option<&str>, io: &mut Io<'_>) -> Result<(),
                     .unwrap_or_else(|| "0".into());
                 vec![
                     text(&m["marketplace"]),
-                    m["orders_recorded"].to_string(),
+                    m["orders"].to_string(),
                     m["sent"].to_string(),
                     skipped,
                     m["expired"].to_string(),

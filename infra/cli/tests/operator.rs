@@ -10,7 +10,9 @@ use autopilot_shared::domain::triage::triage;
 use autopilot_shared::domain::{FulfillmentChannel, Marketplace, OrderId, SellerId, SystemClock};
 use autopilot_shared::feedback_sync::FEEDBACK_REPORT_TYPE;
 use autopilot_shared::onboarding::NotificationType;
-use autopilot_shared::store::{DynamoStore, FeedbackStore, FollowUp, OrderRepository, SellerDirectory, StoredFeedback};
+use autopilot_shared::store::{
+    DynamoStore, FeedbackStore, FollowUp, OrderDay, OrderRepository, OrderVolume, SellerDirectory, StoredFeedback,
+};
 use autopilot_tests::sim::{
     CLIENT_ID, CLIENT_SECRET, SimHarness, aws_config, fba_sim_order, onboarding, sim_harness_at, sim_order,
 };
@@ -314,12 +316,23 @@ async fn an_operator_onboards_inspects_backfills_replays_and_removes_a_seller() 
     });
     env.store.put_feedback(env.seller(), &stored).await.unwrap();
 
-    // -- status
+    // -- status: the orders per day as the regular poll counts them from searchOrders (the
+    // backfill records orders, it does not count days); 31 days ago is outside the 30 shown.
+    for (back, orders) in [(2, 2), (20, 1), (31, 7)] {
+        let day = OrderDay { day: now.date_naive() - Duration::days(back), orders, resume: None };
+        env.store.put_order_day(env.seller(), Marketplace::Us, &day).await.unwrap();
+    }
+    let cut = OrderDay { day: now.date_naive() - Duration::days(1), orders: 100, resume: Some("page-2".into()) };
+    env.store.put_order_day(env.seller(), Marketplace::Us, &cut).await.unwrap();
     let status = env.run(&["status", "--json"], "").await;
     ok(&status);
     let status: serde_json::Value = serde_json::from_str(&status.out).unwrap();
     let us = &status["sellers"][0]["marketplaces"][0];
-    assert_eq!((us["orders_recorded"].as_u64(), us["sent"].as_u64()), (Some(3), Some(1)), "{status}");
+    assert_eq!(
+        (us["orders"].as_u64(), us["sent"].as_u64()),
+        (Some(3), Some(1)),
+        "a day still being counted is left out: {status}"
+    );
     assert_eq!(us["skipped"]["canceled"], 1, "{status}");
     assert_eq!(status["sellers"][0]["review_requests_pending"], 1, "the FBA order waits: {status}");
     assert!(us["orders_synced_until"].is_null(), "no regular poll ran yet");

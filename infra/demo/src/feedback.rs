@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use autopilot_shared::capture::OrderSync;
 use autopilot_shared::domain::{Clock, ManualClock, Marketplace, SellerAccount};
 use autopilot_shared::feedback_sync::{FeedbackSync, SyncSettings, SyncSummary};
 use autopilot_shared::spapi::SpApi;
@@ -38,6 +39,9 @@ pub struct FeedbackStage<'a> {
     pub aws: &'a aws_config::SdkConfig,
     pub seller: &'a SellerAccount,
     pub bus: &'a str,
+    /// The order-sync poll, which keeps running on its schedule (it counts the orders per day
+    /// the ODR rate divides by).
+    pub orders: &'a OrderSync,
 }
 
 impl FeedbackStage<'_> {
@@ -113,13 +117,15 @@ impl FeedbackStage<'_> {
 
         // The following weeks: a daily run sends the reminders as deadlines come near; Amazon
         // removes the obscene one at the seller's request.
-        println!("\n== Feedback follow-up: feedback-sync every simulated day for seven weeks");
+        println!("\n== Feedback follow-up: feedback-sync (and order-sync) every simulated day for seven weeks");
         let mut totals: BTreeMap<&str, u32> = BTreeMap::new();
         for day in 1..=49 {
             self.clock.advance(Duration::days(1));
             if day == 10 {
                 self.sim.remove_feedback(self.seller.seller_id.as_str(), &demo_order_id(1));
             }
+            let polled = self.orders.run(tokio::time::Instant::now() + std::time::Duration::from_secs(60));
+            polled.await.map_err(e("order sync"))?;
             let summary = self.scheduled().await?;
             self.notified(&sqs, queue_url).await?;
             let mut line = Vec::new();

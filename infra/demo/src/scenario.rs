@@ -253,8 +253,6 @@ pub async fn run(dynamodb_endpoint: &str, aws_endpoint: &str, table: &str, out: 
         };
         *tally.entry(key).or_default() += 1;
     }
-    // As the handler does at the end of each batch: the new orders counted per purchase day.
-    recorder.flush_counts().await;
     let tally: Vec<String> = tally.iter().map(|(k, v)| format!("{v} {k}")).collect();
     println!("\n== order-events handler: {}", tally.join(", "));
 
@@ -264,9 +262,16 @@ pub async fn run(dynamodb_endpoint: &str, aws_endpoint: &str, table: &str, out: 
         orders: Arc::new(store.clone()),
         sellers: Arc::new(store.clone()),
         checkpoints: Arc::new(store.clone()),
+        volume: Arc::new(store.clone()),
         outcomes: Arc::new(store.clone()),
         clock: clock.clone(),
-        settings: SyncSettings { initial_lookback: Duration::days(14) },
+        // One poll here stands for a day of scheduled runs (every 15 minutes): a day's budget
+        // for counting orders per day.
+        settings: SyncSettings {
+            initial_lookback: Duration::days(14),
+            order_day_calls: 96 * SyncSettings::default().order_day_calls,
+            ..SyncSettings::default()
+        },
     };
     // The schedule invokes the functions with an event that carries nothing they need.
     let poll = |name: &str| invocation(order_sync::Trigger::Schedule(serde_json::json!({})), name, deadline(60));
@@ -372,6 +377,7 @@ pub async fn run(dynamodb_endpoint: &str, aws_endpoint: &str, table: &str, out: 
         aws: &aws,
         seller: &seller,
         bus,
+        orders: &sync,
     }
     .run(&report_queue_arn, &report_queue_url)
     .await?;

@@ -8,19 +8,19 @@ mod poll;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use thiserror::Error;
 use tokio::sync::Mutex;
 
 use crate::domain::{
-    ChangeEffect, Marketplace, OrderChange, OrderEventKind, OrderId, ReviewRequestPolicy, SellerId, SkipReason,
-    TransitionError, apply_change,
+    ChangeEffect, OrderChange, OrderEventKind, OrderId, ReviewRequestPolicy, SellerId, SkipReason, TransitionError,
+    apply_change,
 };
 use crate::store::{Expect, OrderRepository, OutcomeCounts, PutOutcome, ReviewOutcomes, SellerDirectory, StoreError};
 
 pub use poll::{
-    OrderSync, OrderSyncSummary, POLLED_STATUSES, PageDone, RefundsReport, SellerPoll, SyncError, SyncReport,
-    SyncSettings,
+    DayCountReport, OrderSync, OrderSyncSummary, POLLED_STATUSES, PageDone, RefundsReport, SellerPoll, SyncError,
+    SyncReport, SyncSettings,
 };
 
 /// How often a conditional write may lose a race before the change is given back (to be
@@ -77,54 +77,19 @@ impl crate::lambda::Failure for CaptureError {
 
 /// Records order changes for any seller, reading each seller's policy once per recorder.
 ///
-/// Orders it records for the first time are counted per purchase day (the ODR's denominator)
-/// when the caller flushes ([`OrderRecorder::flush_counts`]): the order-events function after
-/// each SQS batch, the poll after each page. One count write per seller, marketplace and day
-/// of the batch instead of one per order.
+/// It does not count orders per day (the ODR's denominator): the reconciliation poll counts
+/// them from Amazon's searchOrders, one write per seller, marketplace and day
+/// ([`poll::OrderSync`]), so recording an order costs no write beyond the order's own.
 pub struct OrderRecorder {
     orders: Arc<dyn OrderRepository>,
     sellers: Arc<dyn SellerDirectory>,
     outcomes: Option<Arc<dyn ReviewOutcomes>>,
     policies: Mutex<HashMap<SellerId, ReviewRequestPolicy>>,
-    new_orders: std::sync::Mutex<DayCounts>,
 }
-
-/// First recorded orders not yet counted, per seller, marketplace and purchase day.
-type DayCounts = std::collections::BTreeMap<(SellerId, Marketplace, NaiveDate), u64>;
 
 impl OrderRecorder {
     pub fn new(orders: Arc<dyn OrderRepository>, sellers: Arc<dyn SellerDirectory>) -> Self {
-        Self {
-            orders,
-            sellers,
-            outcomes: None,
-            policies: Mutex::new(HashMap::new()),
-            new_orders: std::sync::Mutex::new(DayCounts::new()),
-        }
-    }
-
-    /// Count the orders recorded for the first time since the last flush: one write per
-    /// seller, marketplace and purchase day. A failed write is logged (the day is that many
-    /// orders short, as a lost count write always left it) and the others go on; the orders
-    /// themselves are recorded either way.
-    pub async fn flush_counts(&self) {
-        let pending = std::mem::take(&mut *self.new_orders());
-        for ((seller, marketplace, day), orders) in pending {
-            if let Err(err) = self.orders.count_orders(&seller, marketplace, day, orders).await {
-                tracing::warn!(%seller, marketplace = marketplace.code(), order_day = %day, orders, error = %err, "orders not counted for their day");
-            }
-        }
-    }
-
-    fn note_new(&self, order: &crate::domain::Order) {
-        let key = (order.seller_id.clone(), order.marketplace, order.purchase_date.date_naive());
-        *self.new_orders().entry(key).or_default() += 1;
-    }
-
-    /// The uncounted orders; a panic elsewhere while holding them leaves a tally still worth
-    /// writing.
-    fn new_orders(&self) -> std::sync::MutexGuard<'_, DayCounts> {
-        self.new_orders.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        Self { orders, sellers, outcomes: None, policies: Mutex::new(HashMap::new()) }
     }
 
     /// Count the review requests this recorder skips (cancellations, refunds) for
@@ -169,8 +134,7 @@ impl OrderRecorder {
     }
 
     /// Apply one change: a consistent read and, unless it changes nothing, one conditional
-    /// write. A lost race re-reads and decides again. A new order is counted for its day at
-    /// the next [`OrderRecorder::flush_counts`].
+    /// write. A lost race re-reads and decides again.
     pub async fn record(&self, change: &OrderChange) -> Result<RecordOutcome, CaptureError> {
         let policy = self.policy(&change.seller_id).await?;
         for _ in 0..MAX_WRITE_CONFLICTS {
@@ -183,12 +147,7 @@ impl OrderRecorder {
             let expect = existing.as_ref().map_or(Expect::Absent, |v| Expect::Version(v.version));
             let was_final = existing.as_ref().is_some_and(|v| v.value.review_request.is_final());
             match self.orders.put_order(&order, expect).await? {
-                PutOutcome::Written { .. } => {
-                    if existing.is_none() {
-                        self.note_new(&order);
-                    }
-                    self.count_skip(&order, was_final, change.changed_at).await
-                }
+                PutOutcome::Written { .. } => self.count_skip(&order, was_final, change.changed_at).await,
                 PutOutcome::Conflict => continue,
             }
             return Ok(if existing.is_some() { RecordOutcome::Updated } else { RecordOutcome::Created });

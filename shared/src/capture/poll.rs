@@ -2,23 +2,25 @@
 //! v2026-01-01) from the stored checkpoint through the same recording path as notifications,
 //! so an order whose notification was lost is still recorded; then, per seller and region, the
 //! refunds posted since the last run (Finances listFinancialEvents), so refunded orders are
-//! never asked for a review. Each seller gets a fair share of the time left; a seller that runs
-//! out resumes on the next run.
+//! never asked for a review; last, each seller's orders per purchase day (searchOrders by
+//! creation day), the ODR's denominator. Each seller gets a fair share of the time left; a
+//! seller that runs out resumes on the next run.
 
 use std::sync::Arc;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 use serde::Serialize;
 use thiserror::Error;
 use tokio::time::Instant;
 
 use super::{CaptureError, OrderRecorder, RecordOutcome, RefundOutcome};
-use crate::domain::{Clock, Marketplace, OrderId, SellerAccount};
+use crate::domain::ratings::ODR_WINDOW_DAYS;
+use crate::domain::{Clock, Marketplace, OrderId, SellerAccount, SellerId};
 use crate::notifications::api_order_change;
 use crate::spapi::{OrdersQuery, SellerCalls, SpApiAccess, SpApiError};
 use crate::store::{
-    CheckpointKey, CheckpointStore, CheckpointStream, OrderRepository, ResumePoint, ReviewOutcomes, SellerDirectory,
-    StoreError, SyncCheckpoint,
+    CheckpointKey, CheckpointStore, CheckpointStream, OrderDay, OrderRepository, OrderVolume, ResumePoint,
+    ReviewOutcomes, SellerDirectory, StoreError, SyncCheckpoint,
 };
 
 /// Settings of the reconciliation poll.
@@ -26,11 +28,19 @@ use crate::store::{
 pub struct SyncSettings {
     /// How far back the first run of a seller looks.
     pub initial_lookback: Duration,
+    /// How long after a UTC day ends its orders are counted. How late Amazon lists an order
+    /// after its `createdTime` is not documented, so this is a knob; counted earlier, a day
+    /// would miss the orders not yet listed, and a day is never counted twice.
+    pub order_day_settle: Duration,
+    /// searchOrders calls a run may spend counting one seller's days in one marketplace. The
+    /// plan restores one call every 3 minutes (0.0056 per second, burst 20) and a run every 15
+    /// minutes spends one or two on the orders themselves, so this leaves the burst to them.
+    pub order_day_calls: u32,
 }
 
 impl Default for SyncSettings {
     fn default() -> Self {
-        Self { initial_lookback: Duration::days(30) }
+        Self { initial_lookback: Duration::days(30), order_day_settle: Duration::hours(6), order_day_calls: 3 }
     }
 }
 
@@ -79,6 +89,16 @@ pub struct SyncReport {
     pub stopped_early: bool,
 }
 
+/// What counting one seller's orders per day in one marketplace did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DayCountReport {
+    pub calls: u32,
+    /// Days counted to their end.
+    pub days: u32,
+    /// Stopped by a transient SP-API failure or the deadline; the next run goes on.
+    pub stopped_early: bool,
+}
+
 /// What one refunds poll of a seller and region did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RefundsReport {
@@ -109,6 +129,8 @@ pub struct OrderSyncSummary {
     pub refunds_marked: u32,
     /// Refunds for orders Feedback Autopilot never recorded.
     pub refunds_unknown: u32,
+    /// Purchase days whose orders were counted (from searchOrders) for the ODR.
+    pub order_days_counted: u32,
 }
 
 impl OrderSyncSummary {
@@ -117,6 +139,11 @@ impl OrderSyncSummary {
         self.orders_seen += report.orders_seen;
         self.recorded += report.recorded;
         self.rejected += report.rejected;
+        self.incomplete += u32::from(report.stopped_early);
+    }
+
+    fn add_days(&mut self, report: &DayCountReport) {
+        self.order_days_counted += report.days;
         self.incomplete += u32::from(report.stopped_early);
     }
 
@@ -149,6 +176,16 @@ impl SellerPoll<'_> {
     }
 }
 
+/// The day to count next: the one being counted, else the day after the last one counted, never
+/// before `first` (the ODR window's first day: older days are not needed).
+fn next_order_day(latest: Option<OrderDay>, first: NaiveDate) -> OrderDay {
+    match latest {
+        Some(day) if day.resume.is_some() && day.day >= first => day,
+        Some(day) => OrderDay { day: (day.day + Duration::days(1)).max(first), orders: 0, resume: None },
+        None => OrderDay { day: first, orders: 0, resume: None },
+    }
+}
+
 /// Where a searchOrders run starts: its checkpoint stream, the stored point, the page size.
 struct Pages {
     stream: CheckpointStream,
@@ -172,6 +209,7 @@ pub struct PageDone {
 enum Work {
     Orders,
     Refunds,
+    OrderDays,
 }
 
 /// The order-sync function's library type: one scheduled run over every seller.
@@ -180,6 +218,8 @@ pub struct OrderSync {
     pub orders: Arc<dyn OrderRepository>,
     pub sellers: Arc<dyn SellerDirectory>,
     pub checkpoints: Arc<dyn CheckpointStore>,
+    /// Where the orders per purchase day are counted (the ODR's denominator).
+    pub volume: Arc<dyn OrderVolume>,
     /// Where the review requests the poll skips (cancellations, refunds) are counted.
     pub outcomes: Arc<dyn ReviewOutcomes>,
     pub clock: Arc<dyn Clock>,
@@ -222,10 +262,18 @@ impl OrderSync {
             .iter()
             .flat_map(|s| {
                 let orders = s.marketplaces.iter().map(move |m| (s, *m, Work::Orders));
-                orders.chain(regions(s).into_iter().map(move |m| (s, m, Work::Refunds)))
+                let refunds = regions(s).into_iter().map(move |m| (s, m, Work::Refunds));
+                let days = s.marketplaces.iter().map(move |m| (s, *m, Work::OrderDays));
+                orders.chain(refunds).chain(days)
             })
             .collect();
+        // Orders come first: a seller's days are counted in a run only once its orders poll has
+        // caught up, so a seller whose orders are behind spends no call on counting.
+        let mut caught_up: Vec<(&SellerId, Marketplace)> = Vec::new();
         for (done, (seller, marketplace, work)) in units.iter().enumerate() {
+            if *work == Work::OrderDays && !caught_up.contains(&(&seller.seller_id, *marketplace)) {
+                continue;
+            }
             let left = deadline.saturating_duration_since(Instant::now());
             let share = left / u32::try_from(units.len() - done).unwrap_or(1).max(1);
             let api = match self.api.seller_calls(seller, marketplace.region()).await {
@@ -250,6 +298,9 @@ impl OrderSync {
                     match self.reconcile(&poll).await {
                         Ok(report) => {
                             tracing::info!(seller = %seller.seller_id, marketplace = marketplace.code(), pages = report.pages, recorded = report.recorded, stopped_early = report.stopped_early, "reconciled");
+                            if !report.stopped_early {
+                                caught_up.push((&seller.seller_id, *marketplace));
+                            }
                             summary.add(&report);
                         }
                         Err(err) => {
@@ -258,6 +309,16 @@ impl OrderSync {
                         }
                     }
                 }
+                Work::OrderDays => match self.count_order_days(&poll).await {
+                    Ok(report) => {
+                        tracing::info!(seller = %seller.seller_id, marketplace = marketplace.code(), days = report.days, calls = report.calls, "orders per day counted");
+                        summary.add_days(&report);
+                    }
+                    Err(err) => {
+                        tracing::error!(seller = %seller.seller_id, marketplace = marketplace.code(), error = %err, "orders per day not counted; the next run goes on from the last day counted");
+                        summary.failed += 1;
+                    }
+                },
                 Work::Refunds => match self.sync_refunds(&poll).await {
                     Ok(report) => {
                         tracing::info!(seller = %seller.seller_id, region = ?marketplace.region(), refunds = report.refunds_seen, marked = report.marked, "refunds polled");
@@ -372,6 +433,7 @@ impl OrderSync {
             pagination_token: resume.map(|r| r.next_token),
             max_results_per_page: Some(u32::from(page_size)),
             fulfillment_statuses: POLLED_STATUSES.to_vec(),
+            ..OrdersQuery::default()
         };
         loop {
             let page = match poll.api.search_orders(&query, poll.deadline).await {
@@ -403,8 +465,6 @@ impl OrderSync {
                 Ok::<(), CaptureError>(())
             }
             .await;
-            // The page's new orders are counted for their days even when a later one failed.
-            poll.recorder.flush_counts().await;
             recorded?;
             let next = page.pagination.and_then(|p| p.next_token);
             self.advance(poll, stream, synced_until, cutoff, next.as_deref(), started_from).await?;
@@ -416,6 +476,62 @@ impl OrderSync {
             }
             query.pagination_token = Some(token);
         }
+    }
+
+    /// Count one seller's orders per purchase day (UTC) in one marketplace, for the ODR's
+    /// denominator: searchOrders by `createdAfter`/`createdBefore` over one day at a time, all
+    /// pages, any status, from the day after the last one counted (or the first day of the
+    /// ODR window), up to the last day that ended [`SyncSettings::order_day_settle`] ago. At
+    /// most [`SyncSettings::order_day_calls`] calls a run; a day with more pages is stored with
+    /// its next page and resumed. One write per day counted, however many orders it had.
+    pub async fn count_order_days(&self, poll: &SellerPoll<'_>) -> Result<DayCountReport, SyncError> {
+        let (seller, marketplace) = (&poll.seller.seller_id, poll.marketplace);
+        let first = poll.now.date_naive() - Duration::days(ODR_WINDOW_DAYS);
+        let latest = self.volume.latest_order_day(seller, marketplace).await?;
+        let mut day = next_order_day(latest, first);
+        let settle = self.settings.order_day_settle.max(NEWEST_QUERYABLE);
+        let mut report = DayCountReport::default();
+        let mut unsaved = false;
+        while report.calls < self.settings.order_day_calls {
+            let start = day.day.and_time(NaiveTime::MIN).and_utc();
+            let end = start + Duration::days(1);
+            if end + settle > poll.now {
+                break;
+            }
+            let query = OrdersQuery {
+                marketplaces: vec![marketplace],
+                created_after: Some(start),
+                // "at or before": the day's last second (createdTime is to the second).
+                created_before: Some(end - Duration::seconds(1)),
+                pagination_token: day.resume.clone(),
+                max_results_per_page: Some(100),
+                ..OrdersQuery::default()
+            };
+            let page = match poll.api.search_orders(&query, poll.deadline).await {
+                Ok(page) => page,
+                Err(err) if err.is_transient() => {
+                    tracing::warn!(seller = %seller, marketplace = marketplace.code(), error = %err, "orders per day: stopped early; the next run goes on");
+                    report.stopped_early = true;
+                    break;
+                }
+                Err(err) => return Err(err.into()),
+            };
+            report.calls += 1;
+            day.orders += page.orders.len() as u64;
+            day.resume = page.pagination.and_then(|p| p.next_token);
+            unsaved = true;
+            if day.resume.is_none() {
+                self.volume.put_order_day(seller, marketplace, &day).await?;
+                unsaved = false;
+                report.days += 1;
+                day = OrderDay { day: day.day + Duration::days(1), orders: 0, resume: None };
+            }
+        }
+        if unsaved {
+            // A day cut short: its pages so far and where to go on.
+            self.volume.put_order_day(seller, marketplace, &day).await?;
+        }
+        Ok(report)
     }
 
     /// Poll listFinancialEvents (Finances v0) for the refunds posted since the checkpoint, for
@@ -468,5 +584,28 @@ impl OrderSync {
                 None => return Ok(report),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn the_next_day_to_count_resumes_a_cut_day_or_follows_the_last_and_never_precedes_the_window() {
+        let first = day("2026-03-01");
+        let counted =
+            |d: &str, resume: Option<&str>| OrderDay { day: day(d), orders: 7, resume: resume.map(String::from) };
+        let fresh = |d: &str| OrderDay { day: day(d), orders: 0, resume: None };
+        assert_eq!(next_order_day(None, first), fresh("2026-03-01"));
+        assert_eq!(next_order_day(Some(counted("2026-03-10", None)), first), fresh("2026-03-11"));
+        assert_eq!(next_order_day(Some(counted("2026-03-10", Some("p2"))), first), counted("2026-03-10", Some("p2")));
+        // Days older than the window (a seller paused for months) are not counted any more.
+        assert_eq!(next_order_day(Some(counted("2026-01-10", None)), first), fresh("2026-03-01"));
+        assert_eq!(next_order_day(Some(counted("2026-01-10", Some("p2"))), first), fresh("2026-03-01"));
     }
 }

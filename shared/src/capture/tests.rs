@@ -6,10 +6,11 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 
 use super::*;
-use crate::domain::{OrderStatus, ReviewRequest};
+use crate::domain::{Marketplace, OrderStatus, ReviewRequest};
 use crate::fakes::MemoryStore;
 use crate::fakes::fixtures::{at, order_id, seller, seller_id};
 use crate::lambda::Failure;
+use crate::store::OrderVolume;
 
 fn change(status: OrderStatus, changed_at: DateTime<Utc>) -> OrderChange {
     crate::fakes::fixtures::order_change(status, changed_at)
@@ -101,6 +102,7 @@ async fn a_poll_run_without_its_store_is_an_error_named_for_the_retry() {
         orders: store.clone(),
         sellers: store.clone(),
         checkpoints: store.clone(),
+        volume: store.clone(),
         outcomes: store,
         clock: Arc::new(crate::domain::ManualClock::new(at("2026-03-02T00:00:00Z"))),
         settings: SyncSettings::default(),
@@ -109,54 +111,15 @@ async fn a_poll_run_without_its_store_is_an_error_named_for_the_retry() {
     assert_eq!(sync.run(deadline).await.unwrap_err().error_type(), "StoreUnavailable");
 }
 
-/// New orders are counted for their purchase day when the caller flushes, with one write per
-/// seller, marketplace and day however many orders it adds; updates, duplicates and stale
-/// changes are not counted, and a flush with nothing new writes nothing.
+/// Recording orders writes the orders and nothing else: the orders per day (the ODR's
+/// denominator) are counted by the poll from searchOrders, not one write per batch here.
 #[tokio::test]
-async fn a_batch_of_new_orders_is_counted_per_purchase_day_in_one_write_each() {
+async fn recording_new_orders_writes_only_the_orders() {
     let (store, recorder) = world().await;
-    let new_order = |n: u32, bought: &str| OrderChange {
-        order_id: order_id(n),
-        purchase_date: Some(at(bought)),
-        ..change(OrderStatus::Unshipped, at("2026-03-02T12:00:00Z"))
-    };
     for n in 1..=3 {
-        recorder.record(&new_order(n, "2026-03-01T10:00:00Z")).await.unwrap();
+        let new = OrderChange { order_id: order_id(n), ..change(OrderStatus::Unshipped, at("2026-03-02T12:00:00Z")) };
+        assert_eq!(recorder.record(&new).await.unwrap(), RecordOutcome::Created);
     }
-    recorder.record(&new_order(4, "2026-03-02T09:00:00Z")).await.unwrap();
-    // A duplicate, a stale change and an update of an order already counted.
-    recorder.record(&new_order(1, "2026-03-01T10:00:00Z")).await.unwrap();
-    recorder.record(&change(OrderStatus::Pending, at("2026-03-01T11:00:00Z"))).await.unwrap();
-    let shipped = OrderChange { order_id: order_id(2), ..change(OrderStatus::Shipped, at("2026-03-03T00:00:00Z")) };
-    assert_eq!(recorder.record(&shipped).await.unwrap(), RecordOutcome::Updated);
-    let day = |d: &str| at(d).date_naive();
-    assert_eq!(
-        store.orders_counted(&seller_id(), Marketplace::Us, day("2026-03-01T00:00:00Z")),
-        (0, 0),
-        "not before the flush"
-    );
-
-    recorder.flush_counts().await;
-    assert_eq!(store.orders_counted(&seller_id(), Marketplace::Us, day("2026-03-01T00:00:00Z")), (3, 2));
-    assert_eq!(store.orders_counted(&seller_id(), Marketplace::Us, day("2026-03-02T00:00:00Z")), (1, 2));
-    recorder.flush_counts().await;
-    assert_eq!(
-        store.orders_counted(&seller_id(), Marketplace::Us, day("2026-03-01T00:00:00Z")),
-        (3, 2),
-        "counted once"
-    );
-}
-
-/// A count the store refuses is logged and dropped, never retried into a double count; the
-/// orders stay recorded.
-#[tokio::test]
-async fn a_failed_count_leaves_the_orders_recorded() {
-    let (store, recorder) = world().await;
-    recorder.record(&change(OrderStatus::Unshipped, at("2026-03-01T11:00:00Z"))).await.unwrap();
-    store.set_unavailable(true);
-    recorder.flush_counts().await;
-    store.set_unavailable(false);
-    recorder.flush_counts().await;
-    assert!(store.order(&seller_id(), &order_id(1)).is_some());
-    assert_eq!(store.orders_counted(&seller_id(), Marketplace::Us, at("2026-03-01T00:00:00Z").date_naive()), (0, 0));
+    assert_eq!(store.order_writes(), 3);
+    assert_eq!(store.latest_order_day(&seller_id(), Marketplace::Us).await.unwrap(), None);
 }

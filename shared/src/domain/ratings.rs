@@ -172,7 +172,7 @@ pub fn ratings(
 /// Amazon's ODR window: 60 days of order dates.
 pub const ODR_WINDOW_DAYS: i64 = 60;
 
-/// The negative-feedback part of the Order Defect Rate over the 60 days ending `today`.
+/// The negative-feedback part of the Order Defect Rate over the ODR window's days counted so far.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct OdrNegative {
     pub orders: u64,
@@ -181,16 +181,27 @@ pub struct OdrNegative {
     pub rate: Option<f64>,
 }
 
-/// Orders with negative feedback over orders, both keyed by ORDER date, over the 60 days
-/// ending `today`.
+/// Orders with negative feedback over orders, both keyed by ORDER date. The window is the 60
+/// days ending at the last day whose orders are counted (`orders_per_day` holds counted days
+/// only; today is never complete), shortened to the days counted without a gap before it (a
+/// seller onboarded last week has a week of counted days). Negatives outside it are left out,
+/// so both sides cover the same days. No counted day: no rate.
 pub fn odr_negative_feedback(
     orders_per_day: &BTreeMap<NaiveDate, u64>,
     negative_orders_per_order_day: &BTreeMap<NaiveDate, u64>,
     today: NaiveDate,
 ) -> OdrNegative {
-    let from = today - Duration::days(ODR_WINDOW_DAYS - 1);
-    let orders: u64 = orders_per_day.range(from..=today).map(|(_, n)| n).sum();
-    let negative_orders: u64 = negative_orders_per_order_day.range(from..=today).map(|(_, n)| n).sum();
+    let Some(through) = orders_per_day.range(..=today).next_back().map(|(day, _)| *day) else {
+        return OdrNegative { orders: 0, negative_orders: 0, rate: None };
+    };
+    let mut from = through;
+    while through - from < Duration::days(ODR_WINDOW_DAYS - 1)
+        && orders_per_day.contains_key(&(from - Duration::days(1)))
+    {
+        from -= Duration::days(1);
+    }
+    let orders: u64 = orders_per_day.range(from..=through).map(|(_, n)| n).sum();
+    let negative_orders: u64 = negative_orders_per_order_day.range(from..=through).map(|(_, n)| n).sum();
     OdrNegative { orders, negative_orders, rate: (orders > 0).then(|| negative_orders as f64 / orders as f64) }
 }
 
@@ -343,14 +354,41 @@ mod tests {
         assert_eq!(buckets.window(today, None), StarCounts::default());
     }
 
+    /// `per_day` orders on every day of `from..=to`.
+    fn counted(from: NaiveDate, to: NaiveDate, per_day: u64) -> BTreeMap<NaiveDate, u64> {
+        from.iter_days().take_while(|day| *day <= to).map(|day| (day, per_day)).collect()
+    }
+
     #[test]
-    fn odr_negative_rate_uses_60_days_of_order_dates() {
+    fn odr_negative_rate_uses_the_60_counted_days_ending_at_the_last_one() {
         let today = d(2026, 3, 31);
-        let orders: BTreeMap<_, _> =
-            [(today, 100), (today - Duration::days(59), 100), (today - Duration::days(60), 800)].into();
-        let negatives: BTreeMap<_, _> = [(today - Duration::days(10), 3), (today - Duration::days(61), 50)].into();
-        assert_eq!(odr_negative_feedback(&orders, &negatives, today).rate, Some(0.015));
+        let yesterday = today - Duration::days(1);
+        // Counted through yesterday (today is not over); 71 days counted, 60 of them in the window.
+        let orders = counted(yesterday - Duration::days(70), yesterday, 10);
+        let negatives: BTreeMap<_, _> = [
+            (yesterday - Duration::days(10), 3),
+            (yesterday - Duration::days(59), 2),
+            (yesterday - Duration::days(60), 50),
+            (today, 40),
+        ]
+        .into();
+        let odr = odr_negative_feedback(&orders, &negatives, today);
+        assert_eq!((odr.orders, odr.negative_orders), (600, 5));
+        assert_eq!(odr.rate, Some(5.0 / 600.0));
         assert_eq!(odr_negative_feedback(&BTreeMap::new(), &negatives, today).rate, None);
+    }
+
+    #[test]
+    fn odr_window_is_only_the_days_counted_without_a_gap() {
+        let today = d(2026, 3, 31);
+        let yesterday = today - Duration::days(1);
+        let mut orders = counted(yesterday - Duration::days(6), yesterday, 10);
+        orders.insert(yesterday - Duration::days(20), 500);
+        let negatives: BTreeMap<_, _> =
+            [(yesterday - Duration::days(3), 7), (yesterday - Duration::days(20), 9)].into();
+        let odr = odr_negative_feedback(&orders, &negatives, today);
+        assert_eq!((odr.orders, odr.negative_orders), (70, 7));
+        assert_eq!(odr.rate, Some(0.1));
     }
 
     #[test]

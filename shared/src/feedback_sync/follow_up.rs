@@ -209,8 +209,9 @@ impl FeedbackSync {
             account.feedback.positive_baseline.get(&marketplace).copied().unwrap_or(PositiveBaseline::default());
         let positives_listed = buckets.window(today, None).positive > 0;
         let current = ratings(&buckets, today, positives_listed, baseline);
+        // The window ends at the last day counted, which may lag (a poll behind): two windows back.
         let orders =
-            self.store.orders_per_day(seller, marketplace, today - Duration::days(ODR_WINDOW_DAYS - 1), today).await?;
+            self.store.orders_per_day(seller, marketplace, today - Duration::days(2 * ODR_WINDOW_DAYS), today).await?;
         let odr = odr_negative_feedback(&orders, negatives_by_order_day, today);
         let snapshot = RatingSnapshot {
             ratings: current,

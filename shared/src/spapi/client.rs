@@ -141,6 +141,10 @@ pub struct OrdersQuery {
     /// Inclusive, per the model ("updated at or after this time").
     pub last_updated_after: Option<DateTime<Utc>>,
     pub last_updated_before: Option<DateTime<Utc>>,
+    /// Inclusive ("created at or after this time"); not with the `last_updated_*` pair.
+    pub created_after: Option<DateTime<Utc>>,
+    /// Inclusive ("created at or before this time").
+    pub created_before: Option<DateTime<Utc>>,
     pub pagination_token: Option<String>,
     pub max_results_per_page: Option<u32>,
     /// `fulfillmentStatuses`, e.g. `SHIPPED`; empty for all.
@@ -564,8 +568,8 @@ impl SellerApi {
 /// The operations the orchestration calls (see [`SellerCalls`]), on Amazon's wire.
 #[async_trait]
 impl SellerCalls for SellerApi {
-    /// searchOrders (Orders v2026-01-01): one page of orders updated at or after a time (or the
-    /// page a token names), with the `FULFILLMENT` and `CANCELLATION` datasets: the status,
+    /// searchOrders (Orders v2026-01-01): one page of orders updated (or created) in a time
+    /// range (or the page a token names), with the `FULFILLMENT` and `CANCELLATION` datasets: the status,
     /// who fulfils, `deliverByWindow` when Amazon gives it, and buyers' cancellation requests.
     async fn search_orders(&self, query: &OrdersQuery, deadline: Instant) -> Result<SearchOrdersResponse, SpApiError> {
         let mut call = Call::new(Operation::SearchOrders, Method::GET, "/orders/2026-01-01/orders".into(), deadline)
@@ -576,6 +580,12 @@ impl SellerCalls for SellerApi {
         }
         if let Some(before) = query.last_updated_before {
             call = call.query("lastUpdatedBefore", before.to_rfc3339_opts(SecondsFormat::Secs, true));
+        }
+        if let Some(after) = query.created_after {
+            call = call.query("createdAfter", after.to_rfc3339_opts(SecondsFormat::Secs, true));
+        }
+        if let Some(before) = query.created_before {
+            call = call.query("createdBefore", before.to_rfc3339_opts(SecondsFormat::Secs, true));
         }
         if let Some(token) = &query.pagination_token {
             call = call.query("paginationToken", token.clone());

@@ -7,7 +7,7 @@
 //! | feedback          | `SELLER#{seller}#MP#{mkt}#FEEDBACK`  | `{YYYY-MM-DD}#{order}`     |                                            |
 //! | rating snapshot   | `SELLER#{seller}#MP#{mkt}#RATING`    | `{YYYY-MM-DD}`             |                                            |
 //! | rating buckets    | `SELLER#{seller}#MP#{mkt}#RATING`    | `BUCKETS`                  |                                            |
-//! | orders per day    | `SELLER#{seller}#MP#{mkt}#ORDERDAYS` | `{YYYY-MM-DD}`             |                                            |
+//! | orders per day    | `SELLER#{seller}#MP#{mkt}#ORDERCOUNT`| `{YYYY-MM-DD}`             |                                            |
 //! | review outcomes   | `SELLER#{seller}#MP#{mkt}#REVIEWS`   | `{YYYY-MM-DD}`             |                                            |
 //! | report job        | `SELLER#{seller}#REPORTJOBS`         | `{report type}#{mkt}`      |                                            |
 //! | alert ledger      | `SELLER#{seller}#ALERTS`             | `{event id}#{recipient}`   |                                            |
@@ -62,8 +62,11 @@ pub fn rating_sort_key(date: NaiveDate) -> String {
 /// Sorts after every date, so a date-range query on the rating partition never returns it.
 pub const RATING_BUCKETS_SORT_KEY: &str = "BUCKETS";
 
-pub fn order_days_partition(seller: &SellerId, marketplace: Marketplace) -> String {
-    format!("SELLER#{seller}#MP#{marketplace}#ORDERDAYS")
+/// The orders per purchase day, as counted from searchOrders. (Items of the older
+/// `...#ORDERDAYS` partition, counted as orders were first recorded, are no longer read and
+/// expire with their TTL.)
+pub fn order_count_partition(seller: &SellerId, marketplace: Marketplace) -> String {
+    format!("SELLER#{seller}#MP#{marketplace}#ORDERCOUNT")
 }
 
 pub fn day_sort_key(date: NaiveDate) -> String {

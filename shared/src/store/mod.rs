@@ -11,8 +11,9 @@
 //! - feedback by seller, marketplace and date range: Query on the feedback partition;
 //! - rating snapshots by seller, marketplace and date range, or the latest one: Query on the
 //!   rating partition; the daily rating buckets: GetItem;
-//! - orders per purchase day of a seller and marketplace (for ODR): Query on the order-days
-//!   partition, counted by the store when an order is first recorded;
+//! - orders per purchase day of a seller and marketplace (for ODR): Query on the order-count
+//!   partition, one item per day that Amazon's searchOrders was counted for; the day being
+//!   counted: the latest item of that partition;
 //! - the report jobs of a seller: Query on its report-jobs partition, or GetItem for one;
 //! - all seller accounts: Query on the `SELLERS` partition;
 //! - the reconciliation checkpoint of a seller and marketplace: GetItem.
@@ -119,16 +120,6 @@ pub trait OrderRepository: Send + Sync {
     async fn get_order(&self, seller: &SellerId, order: &OrderId) -> Result<Option<Versioned<Order>>, StoreError>;
     /// Write the whole order if the stored one is as expected.
     async fn put_order(&self, order: &Order, expect: Expect) -> Result<PutOutcome, StoreError>;
-    /// Add `orders` first recorded orders to their purchase day's count (the ODR's denominator,
-    /// read through [`OrderVolume`]): one UpdateItem, whatever the number, so the recorder
-    /// counts a whole batch's new orders of a day at once (`OrderRecorder::flush_counts`).
-    async fn count_orders(
-        &self,
-        seller: &SellerId,
-        marketplace: Marketplace,
-        day: NaiveDate,
-        orders: u64,
-    ) -> Result<(), StoreError>;
 }
 
 /// Open review requests of a seller.
@@ -429,10 +420,13 @@ pub trait ReviewOutcomes: Send + Sync {
     ) -> Result<OutcomeCounts, StoreError>;
 }
 
-/// Orders recorded per purchase day (UTC), counted when an order is first written
-/// ([`OrderRepository::count_orders`]).
+/// Orders per purchase day (UTC) as Amazon lists them (searchOrders by `createdAfter`), one
+/// item per seller, marketplace and day, written by the reconciliation poll
+/// (`capture::poll`), read for the ODR. A day still being counted (more pages to read) carries
+/// where its count resumes and is left out of [`OrderVolume::orders_per_day`].
 #[async_trait]
 pub trait OrderVolume: Send + Sync {
+    /// The complete day counts in `from..=to`.
     async fn orders_per_day(
         &self,
         seller: &SellerId,
@@ -440,4 +434,30 @@ pub trait OrderVolume: Send + Sync {
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<BTreeMap<NaiveDate, u64>, StoreError>;
+
+    /// The newest day counted or being counted: one Query of one item.
+    async fn latest_order_day(
+        &self,
+        seller: &SellerId,
+        marketplace: Marketplace,
+    ) -> Result<Option<OrderDay>, StoreError>;
+
+    /// Write a day's count (a whole day, or the pages read so far with where to go on): one
+    /// PutItem, replacing what was there.
+    async fn put_order_day(
+        &self,
+        seller: &SellerId,
+        marketplace: Marketplace,
+        day: &OrderDay,
+    ) -> Result<(), StoreError>;
+}
+
+/// One purchase day's orders as counted from Amazon's searchOrders.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderDay {
+    pub day: NaiveDate,
+    /// Orders counted so far (all of the day's when `resume` is `None`).
+    pub orders: u64,
+    /// The next page's token while the day is not counted to the end.
+    pub resume: Option<String>,
 }

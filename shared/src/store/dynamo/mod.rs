@@ -23,9 +23,9 @@ use serde::{Deserialize, Serialize};
 use super::keys;
 use super::schema::{self, KeyType, Projection};
 use super::{
-    CheckpointKey, CheckpointStore, DueOrder, DueReviewRequests, Expect, FeedbackStore, OpenCount, OrderRepository,
-    OrderVolume, OutcomeCounts, PutOutcome, RatingSnapshot, RatingStore, ReportJob, ReportJobs, ReviewOutcomes,
-    SellerDirectory, StoreError, StoredFeedback, SyncCheckpoint, Versioned,
+    CheckpointKey, CheckpointStore, DueOrder, DueReviewRequests, Expect, FeedbackStore, OpenCount, OrderDay,
+    OrderRepository, OrderVolume, OutcomeCounts, PutOutcome, RatingSnapshot, RatingStore, ReportJob, ReportJobs,
+    ReviewOutcomes, SellerDirectory, StoreError, StoredFeedback, SyncCheckpoint, Versioned,
 };
 use crate::domain::ratings::DailyBuckets;
 use crate::domain::{Clock, Marketplace, Order, OrderId, SellerAccount, SellerId};
@@ -338,6 +338,18 @@ impl DynamoStore {
         value: impl Fn(I) -> T,
     ) -> Result<Vec<T>, StoreError> {
         self.query_range(pk, from, to).await?.into_iter().map(|item| decode::<I>(item).map(&value)).collect()
+    }
+
+    /// The first item a query finds (in its sort order), metered.
+    async fn query_first(&self, query: QueryFluentBuilder) -> Result<Option<Item>, StoreError> {
+        let output = query
+            .limit(1)
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .send()
+            .await
+            .map_err(|err| backend("Query", err))?;
+        self.meter.add(output.consumed_capacity(), false);
+        Ok(output.items.unwrap_or_default().into_iter().next())
     }
 
     /// Every item of partition `pk`, all pages.

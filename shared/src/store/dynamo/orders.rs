@@ -1,4 +1,4 @@
-//! Orders: the order item (with its due-index keys), the due index, and the orders counted per purchase day.
+//! Orders: the order item (with its due-index keys), the due index, and the orders counted per purchase day (from searchOrders).
 
 use super::*;
 
@@ -16,10 +16,24 @@ struct OrderItem {
     order: Order,
 }
 
-#[derive(Deserialize)]
+/// A purchase day's orders as counted from searchOrders (`resume`: the next page, while the
+/// day is being counted).
+#[derive(Serialize, Deserialize)]
 struct OrderDayItem {
+    pk: String,
     sk: String,
     orders: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    resume: Option<String>,
+    expires_at: i64,
+}
+
+impl OrderDayItem {
+    fn day(&self) -> Result<OrderDay, StoreError> {
+        let day = chrono::NaiveDate::parse_from_str(&self.sk, "%Y-%m-%d")
+            .map_err(|err| StoreError::Corrupt { key: format!("{}/{}", self.pk, self.sk), message: err.to_string() })?;
+        Ok(OrderDay { day, orders: self.orders, resume: self.resume.clone() })
+    }
 }
 
 /// When a per-day item (orders counted, review outcomes) expires: the retention after its day.
@@ -90,29 +104,6 @@ impl OrderRepository for DynamoStore {
             tracing::info!(order = %order.order_id, purchased = %order.purchase_date, "order older than the retention: recorded as already expired");
         }
         self.put_versioned(&item.pk, &item, expect, version).await
-    }
-
-    async fn count_orders(
-        &self,
-        seller: &SellerId,
-        marketplace: Marketplace,
-        day: chrono::NaiveDate,
-        orders: u64,
-    ) -> Result<(), StoreError> {
-        // Not in one transaction with the order writes: a day's counter item is shared by all
-        // its orders and would make concurrent order writes conflict.
-        let count = self
-            .client
-            .update_item()
-            .table_name(&self.config.table_name)
-            .key(schema::PARTITION_KEY, s(keys::order_days_partition(seller, marketplace)))
-            .key(schema::SORT_KEY, s(keys::day_sort_key(day)))
-            .update_expression("ADD #n :orders SET #ttl = if_not_exists(#ttl, :expires)")
-            .expression_attribute_names("#n", "orders")
-            .expression_attribute_names("#ttl", schema::TABLE.ttl_attribute)
-            .expression_attribute_values(":orders", AttributeValue::N(orders.to_string()))
-            .expression_attribute_values(":expires", day_expiry(day));
-        metered_write!(self, count, "UpdateItem")
     }
 }
 
@@ -261,18 +252,47 @@ impl OrderVolume for DynamoStore {
     ) -> Result<std::collections::BTreeMap<chrono::NaiveDate, u64>, StoreError> {
         let items = self
             .query_range(
-                keys::order_days_partition(seller, marketplace),
+                keys::order_count_partition(seller, marketplace),
                 keys::day_sort_key(from),
                 keys::day_sort_key(to),
             )
             .await?;
         let mut days = std::collections::BTreeMap::new();
         for item in items {
-            let day: OrderDayItem = decode(item)?;
-            let date = chrono::NaiveDate::parse_from_str(&day.sk, "%Y-%m-%d")
-                .map_err(|err| StoreError::Corrupt { key: day.sk.clone(), message: err.to_string() })?;
-            days.insert(date, day.orders);
+            let day = decode::<OrderDayItem>(item)?.day()?;
+            if day.resume.is_none() {
+                days.insert(day.day, day.orders);
+            }
         }
         Ok(days)
+    }
+
+    async fn latest_order_day(
+        &self,
+        seller: &SellerId,
+        marketplace: Marketplace,
+    ) -> Result<Option<OrderDay>, StoreError> {
+        let query = self
+            .query_on(keys::order_count_partition(seller, marketplace))
+            .key_condition_expression("#p = :p")
+            .scan_index_forward(false)
+            .consistent_read(true);
+        self.query_first(query).await?.map(|item| decode::<OrderDayItem>(item)?.day()).transpose()
+    }
+
+    async fn put_order_day(
+        &self,
+        seller: &SellerId,
+        marketplace: Marketplace,
+        day: &OrderDay,
+    ) -> Result<(), StoreError> {
+        let item = OrderDayItem {
+            pk: keys::order_count_partition(seller, marketplace),
+            sk: keys::day_sort_key(day.day),
+            orders: day.orders,
+            resume: day.resume.clone(),
+            expires_at: later(day.day.and_time(chrono::NaiveTime::MIN).and_utc(), ORDER_RETENTION).timestamp(),
+        };
+        self.put_unconditional(&item.pk, &item).await
     }
 }

@@ -55,21 +55,8 @@ impl RatingStore for DynamoStore {
             .key_condition_expression("#p = :p AND #s <= :day")
             .expression_attribute_names("#s", schema::SORT_KEY)
             .expression_attribute_values(":day", s(keys::rating_sort_key(day)))
-            .scan_index_forward(false)
-            .limit(1);
-        let output = query
-            .return_consumed_capacity(ReturnConsumedCapacity::Total)
-            .send()
-            .await
-            .map_err(|err| backend("Query", err))?;
-        self.meter.add(output.consumed_capacity(), false);
-        output
-            .items
-            .unwrap_or_default()
-            .into_iter()
-            .next()
-            .map(|item| decode::<SnapshotItem>(item).map(|i| i.snapshot))
-            .transpose()
+            .scan_index_forward(false);
+        self.query_first(query).await?.map(|item| decode::<SnapshotItem>(item).map(|i| i.snapshot)).transpose()
     }
 
     async fn snapshots_between(
