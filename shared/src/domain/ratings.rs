@@ -275,7 +275,9 @@ pub fn crossings(
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RatingSnapshot {
     pub ratings: Ratings,
-    /// Orders with negative feedback / orders over the 60 days ending `as_of`, by order date.
+    /// Orders with negative feedback / orders, by order date, over the ODR window of
+    /// [`odr_negative_feedback`]: the 60 days ending at the last day counted (fewer while fewer
+    /// are counted).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub odr_negative_rate: Option<f64>,
     pub orders_60: u64,

@@ -38,7 +38,12 @@ impl OrderDayItem {
 
 /// When a per-day item (orders counted, review outcomes) expires: the retention after its day.
 fn day_expiry(day: chrono::NaiveDate) -> AttributeValue {
-    AttributeValue::N((day.and_time(chrono::NaiveTime::MIN).and_utc() + ORDER_RETENTION).timestamp().to_string())
+    AttributeValue::N(day_expires_at(day).to_string())
+}
+
+/// [`day_expiry`] as the epoch second a serialized item carries.
+fn day_expires_at(day: chrono::NaiveDate) -> i64 {
+    (day.and_time(chrono::NaiveTime::MIN).and_utc() + ORDER_RETENTION).timestamp()
 }
 
 /// Keys of a due-index entry (the index projects keys only).
@@ -291,7 +296,7 @@ impl OrderVolume for DynamoStore {
             sk: keys::day_sort_key(day.day),
             orders: day.orders,
             resume: day.resume.clone(),
-            expires_at: later(day.day.and_time(chrono::NaiveTime::MIN).and_utc(), ORDER_RETENTION).timestamp(),
+            expires_at: day_expires_at(day.day),
         };
         self.put_unconditional(&item.pk, &item).await
     }
